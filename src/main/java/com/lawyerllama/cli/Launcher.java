@@ -1,0 +1,69 @@
+package com.lawyerllama.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The jar's entry point: {@code java -jar lawyer-llama.jar [subcommand] [options]}.
+ *
+ * <p>With no subcommand (or only Spring-style {@code --key=value} options) it runs
+ * {@code serve}. Each subcommand is a class in this package (or the feature package it
+ * belongs to) listed in {@code subcommands} below.
+ */
+@Command(name = "lawyer-llama",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Chinese legal consultation: statute retrieval on Elasticsearch and a LLaMA model on DJL.",
+        subcommands = {
+                ServeCommand.class,
+                CommandLine.HelpCommand.class
+        })
+public final class Launcher implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Parses and runs; returns the exit code (separated from {@code main} for tests). */
+    public static int run(String... args) {
+        CommandLine cli = commandLine();
+        return cli.execute(withDefaultSubcommand(cli, args));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Launcher());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            commandLine.getErr().println(commandLine.getColorScheme().errorText("error: " + messageOf(ex)));
+            return ex instanceof UsageException ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
+        });
+        return cli;
+    }
+
+    /** No subcommand, or a leading Spring property ({@code --server.port=9090}), means {@code serve}. */
+    static String[] withDefaultSubcommand(CommandLine cli, String[] args) {
+        if (args.length == 0) {
+            return new String[] {"serve"};
+        }
+        String first = args[0];
+        boolean launcherOption = first.equals("-h") || first.equals("--help") || first.equals("-V") || first.equals("--version");
+        if (!launcherOption && first.startsWith("-")) {
+            String[] shifted = new String[args.length + 1];
+            shifted[0] = "serve";
+            System.arraycopy(args, 0, shifted, 1, args.length);
+            return shifted;
+        }
+        return args;
+    }
+
+    private static String messageOf(Throwable ex) {
+        String message = ex.getMessage();
+        return message == null || message.isBlank() ? ex.getClass().getSimpleName() : message;
+    }
+
+    @Override
+    public void run() {
+        // Reached only for "lawyer-llama" with launcher options that picocli did not consume.
+        CommandLine.usage(this, System.out);
+    }
+}
