@@ -1,0 +1,26 @@
+package com.lawyerllama.testsupport;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.ContextConfiguration;
+
+/**
+ * The whole service on a random port, talking to the test run's real Elasticsearch node.
+ * Test classes with this annotation and no other configuration share one application context.
+ */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+                "lawyer.security.admin.username=admin",
+                "lawyer.security.admin.password=" + IntegrationTest.ADMIN_PASSWORD,
+                "lawyer.security.admin.api-token=" + IntegrationTest.ADMIN_TOKEN
+        })
+@ContextConfiguration(initializers = TestElasticsearchInitializer.class)
+public @interface IntegrationTest {
+    String ADMIN_PASSWORD = "test-admin-password";
+    String ADMIN_TOKEN = "test-admin-token";
+}
