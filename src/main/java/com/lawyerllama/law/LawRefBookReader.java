@@ -115,6 +115,17 @@ public final class LawRefBookReader {
         return new ArticleReadResult(ArticleReadResult.markCurrentVersions(articles), stats, problems);
     }
 
+    private static final Pattern SPACE_BETWEEN_NAMES = Pattern.compile("(?<=\\p{IsHan})\\s+(?=\\p{IsHan})");
+
+    /**
+     * A file name as a law's short name: issuing bodies separated by spaces are written with 、
+     * (最高人民法院 最高人民检察院关于… → 最高人民法院、最高人民检察院关于…, as the collection itself
+     * names other versions of the same document); other whitespace is dropped.
+     */
+    static String shortName(String fileStem) {
+        return SPACE_BETWEEN_NAMES.matcher(fileStem.strip()).replaceAll("、").replaceAll("\\s+", "");
+    }
+
     private record FileResult(String law, String version, List<Article> articles) {
     }
 
@@ -140,8 +151,7 @@ public final class LawRefBookReader {
         Matcher versioned = VERSIONED_FILE.matcher(fileName);
         boolean civilCode = category.equals(CIVIL_CODE_FOLDER);
         String law = civilCode ? CIVIL_CODE
-                : versioned.matches() ? versioned.group(1)
-                : fileName.substring(0, fileName.length() - ".md".length());
+                : shortName(versioned.matches() ? versioned.group(1) : fileName.substring(0, fileName.length() - ".md".length()));
 
         int infoEnd = -1;
         for (int i = 1; i < lines.size(); i++) {
