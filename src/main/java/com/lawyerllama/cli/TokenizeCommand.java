@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = {
                 "Prints the token ids of a text, space-separated on one line.",
-                "The model is a directory holding tokenizer.json, tokenizer.model, llama2.c's tokenizer.bin",
-                "or a single *.model file (a model directory or one with only tokenizer files), or such a file."
+                "--model is a model directory, a directory of tokenizer files or one tokenizer",
+                "file: tokenizer.json, tokenizer.model, llama2.c's tokenizer.bin or a *.model."
         })
 public final class TokenizeCommand implements Callable<Integer> {
 

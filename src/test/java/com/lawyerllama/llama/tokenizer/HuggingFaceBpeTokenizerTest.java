@@ -76,4 +76,27 @@ class HuggingFaceBpeTokenizerTest {
         String text = "第四百六十四条 合同是民事主体之间设立、变更、终止民事法律关系的协议。Hello world";
         assertThat(reloaded.encode(text)).containsExactly(spm.encode(text));
     }
+
+    @Test
+    void readsTheNewerMetaspacePreTokenizerLayout() throws Exception {
+        Path metaspace = dir.resolve("metaspace");
+        Files.createDirectories(metaspace);
+        tools.jackson.databind.json.JsonMapper mapper = tools.jackson.databind.json.JsonMapper.builder().build();
+        tools.jackson.databind.node.ObjectNode root =
+                (tools.jackson.databind.node.ObjectNode) mapper.readTree(dir.resolve("tokenizer.json").toFile());
+        // as transformers writes LLaMA tokenizers with legacy=false
+        root.putNull("normalizer");
+        root.set("pre_tokenizer", mapper.readTree(
+                "{\"type\":\"Metaspace\",\"replacement\":\"\u2581\",\"prepend_scheme\":\"first\",\"split\":false}"));
+        root.set("decoder", mapper.readTree(
+                "{\"type\":\"Metaspace\",\"replacement\":\"\u2581\",\"prepend_scheme\":\"first\",\"split\":false}"));
+        Files.writeString(metaspace.resolve("tokenizer.json"), mapper.writeValueAsString(root));
+        Tokenizer tokenizer = Tokenizers.load(metaspace);
+        for (String text : StatuteText.articles(10)) {
+            assertThat(tokenizer.encode(text)).as(text).containsExactly(spm.encode(text));
+            assertThat(tokenizer.decode(tokenizer.encode(text))).isEqualTo(text);
+        }
+        assertThat(tokenizer.encode("Hello world")).containsExactly(15043, 3186);
+        assertThat(tokenizer.encode("<s>Hello")).containsExactly(1, 10994); // "first": no ▁ after a leading special token
+    }
 }
