@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         description = "Chinese legal consultation: statute retrieval on Elasticsearch and a LLaMA model on DJL.",
         subcommands = {
                 ServeCommand.class,
+                TokenizeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {
