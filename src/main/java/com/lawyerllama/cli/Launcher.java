@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ServeCommand.class,
                 TokenizeCommand.class,
+                ImportCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {

@@ -91,6 +91,11 @@ public final class LawNames {
         for (Article a : articles) {
             titles.putIfAbsent(a.law(), a.lawTitle());
         }
+        return ofTitles(titles);
+    }
+
+    /** Knows these laws, given as short name → full title (e.g. read back from the search index). */
+    public static LawNames ofTitles(Map<String, String> titles) {
         Map<String, Set<String>> keyTargets = new HashMap<>();
         Map<String, Set<String>> surfaceTargets = new HashMap<>();
         for (Map.Entry<String, String> e : titles.entrySet()) {

@@ -1,0 +1,34 @@
+package com.lawyerllama.retrieval;
+
+import java.time.Instant;
+
+/**
+ * An import job as the admin API shows it and as it is stored on disk.
+ *
+ * @param state  queued, running, succeeded, failed, or interrupted (the service stopped during it;
+ *               running the import again finishes it)
+ * @param report progress so far, or the final report
+ * @param error  why it failed or where it stopped
+ */
+public record ImportJob(String id, String corpus, boolean reindex, String state, Instant createdAt,
+                        Instant updatedAt, ImportReport report, String error) {
+
+    public static final String QUEUED = "queued";
+    public static final String RUNNING = "running";
+    public static final String SUCCEEDED = "succeeded";
+    public static final String FAILED = "failed";
+    public static final String INTERRUPTED = "interrupted";
+
+    ImportJob with(String newState, ImportReport newReport, String newError) {
+        return new ImportJob(id, corpus, reindex, newState, createdAt, Instant.now(), newReport, newError);
+    }
+
+    public boolean finished() {
+        return SUCCEEDED.equals(state) || FAILED.equals(state) || INTERRUPTED.equals(state);
+    }
+
+    /** Fraction of articles written, 0..1 (0 before the corpus has been read). */
+    public double progress() {
+        return report == null || report.articles() == 0 ? 0 : (double) report.processed() / report.articles();
+    }
+}

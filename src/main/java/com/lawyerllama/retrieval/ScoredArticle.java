@@ -1,0 +1,7 @@
+package com.lawyerllama.retrieval;
+
+import com.lawyerllama.law.Article;
+
+/** An article with the score a search gave it. */
+public record ScoredArticle(Article article, double score) {
+}
