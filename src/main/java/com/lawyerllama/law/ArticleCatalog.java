@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 /**
  * All articles in memory, looked up by law, number and suffix; an {@link ArticleResolver}.
  * Articles with an id already seen are ignored (a law filed twice in the corpus counts once).
+ * Immutable once built, so one instance may serve concurrent requests.
  */
 public final class ArticleCatalog implements ArticleResolver {
 
