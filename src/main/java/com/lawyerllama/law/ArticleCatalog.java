@@ -4,15 +4,19 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * All articles in memory, looked up by law, number and suffix; an {@link ArticleResolver}.
  * Articles with an id already seen are ignored (a law filed twice in the corpus counts once).
+ * Immutable once built, so one instance may serve concurrent requests.
  */
 public final class ArticleCatalog implements ArticleResolver {
 
@@ -65,11 +69,61 @@ public final class ArticleCatalog implements ArticleResolver {
     }
 
     public Set<String> laws() {
-        return byId.values().stream().map(Article::law).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+        return byId.values().stream().map(Article::law).collect(Collectors.toCollection(TreeSet::new));
     }
 
     @Override
     public Optional<Article> resolve(Citation citation) {
         return find(citation.law(), citation.number(), citation.suffix());
+    }
+
+    /**
+     * Like {@link #resolve(Citation)}, but when the law has several versions of this article,
+     * the version whose text shares the most character bigrams with {@code quote} (a label quoting
+     * or paraphrasing the article); ties go to the newer version. A label written against an old
+     * version of 公司法 thus gets the old article, not the current one of the same number.
+     */
+    public Optional<Article> resolve(Citation citation, String quote) {
+        List<Article> versions = byNumber.get(key(citation.law(), citation.number(), citation.suffix()));
+        if (versions == null) {
+            return Optional.empty();
+        }
+        if (versions.size() == 1 || quote == null || quote.isBlank()) {
+            return Optional.of(versions.get(0));
+        }
+        Set<String> quoted = bigrams(quote);
+        Article best = versions.get(0);
+        double bestScore = -1;
+        for (Article a : versions) {
+            double score = overlap(quoted, bigrams(a.text()));
+            if (score > bestScore) {
+                best = a;
+                bestScore = score;
+            }
+        }
+        return Optional.of(best);
+    }
+
+    /** Share of the article's character bigrams found in the quote: 1 when it is quoted whole. */
+    static double overlap(Set<String> quote, Set<String> article) {
+        if (article.isEmpty()) {
+            return 0;
+        }
+        int shared = 0;
+        for (String b : article) {
+            if (quote.contains(b)) {
+                shared++;
+            }
+        }
+        return (double) shared / article.size();
+    }
+
+    static Set<String> bigrams(String text) {
+        String s = text.replaceAll("[\\s\\p{Punct}，。；：、（）《》“”]", "");
+        Set<String> grams = new HashSet<>();
+        for (int i = 0; i + 2 <= s.length(); i++) {
+            grams.add(s.substring(i, i + 2));
+        }
+        return grams;
     }
 }

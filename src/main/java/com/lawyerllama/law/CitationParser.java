@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * endpoints only, not the articles between: a citation is something written in the text. A bare
  * 第X条 with none of the above (第十条规定… without a law in sight) is not reported: its law is
  * unknown.
+ *
+ * <p>Stateless apart from its {@link LawNames}; safe to share between threads.
  */
 public final class CitationParser {
 

@@ -30,6 +30,8 @@ import java.util.TreeSet;
  * (so that 合同法第五十二条 is found as a citation of 合同法, and honestly fails to resolve) but
  * {@link #resolve} gives nothing for them. Names that differ only by one word stay distinct
  * (劳动法 and 劳动合同法): matching is on whole names, longest first.
+ *
+ * <p>Immutable once built; safe to share between threads.
  */
 public final class LawNames {
 

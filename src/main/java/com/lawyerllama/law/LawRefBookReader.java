@@ -277,7 +277,7 @@ public final class LawRefBookReader {
         while (path.size() < depth) {
             path.add(null);   // a level skipped (#### under ##); dropped by pathOf
         }
-        path.add(text.replaceAll("\\s+", " "));
+        path.add(text.replaceAll("[\\s\\p{Z}]+", " ").strip());
     }
 
     private static List<String> pathOf(List<String> headingPath) {

@@ -38,6 +38,14 @@ class ArticleCatalogTest {
     }
 
     @Test
+    void aQuotedLabelPicksTheVersionItQuotes() {
+        Citation c = Citation.of("公司法", 146, 0, null);
+        assertEquals("2018-10-26", catalog.resolve(c, "有下列情形之一的，不得担任公司的董事、监事、高级管理人员").orElseThrow().version());
+        assertEquals("2023-12-29", catalog.resolve(c, "公司向股东签发出资证明书").orElseThrow().version());
+        assertEquals("2023-12-29", catalog.resolve(c, "").orElseThrow().version());
+    }
+
+    @Test
     void insertedArticlesAreDistinctFromTheirBase() {
         assertTrue(catalog.resolve(Citation.of("刑法", 133, 1, null)).isPresent());
         assertTrue(catalog.resolve(Citation.of("刑法", 133, 0, null)).isEmpty());

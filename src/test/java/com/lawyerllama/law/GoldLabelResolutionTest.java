@@ -46,6 +46,8 @@ class GoldLabelResolutionTest {
         int total = 0;
         int resolved = 0;
         int textMatches = 0;
+        int olderVersion = 0;
+        List<String> weak = new ArrayList<>();
         List<String> unresolved = new ArrayList<>();
         for (LabelledQuestions.LabelledQuestion q : labelled) {
             for (LabelledQuestions.GoldReference ref : q.gold()) {
@@ -53,6 +55,13 @@ class GoldLabelResolutionTest {
                 Optional<Article> article = ref.citation() == null ? Optional.empty() : catalog.resolve(ref.citation());
                 if (article.isPresent()) {
                     resolved++;
+                    Article quoted = catalog.resolve(ref.citation(), ref.label()).orElseThrow();
+                    if (!quoted.current()) {
+                        olderVersion++;
+                    }
+                    if (ArticleCatalog.overlap(ArticleCatalog.bigrams(ref.label()), ArticleCatalog.bigrams(quoted.text())) < 0.2) {
+                        weak.add(quoted.citation() + " " + abbreviate(ref.label()));
+                    }
                     if (sameText(ref.label(), article.get())) {
                         textMatches++;
                     }
@@ -63,9 +72,11 @@ class GoldLabelResolutionTest {
             }
         }
         double rate = 100.0 * resolved / total;
-        System.out.printf("%s: %d references, %d resolved (%.2f%%), %d with the article's text; first unresolved:%n",
-                file, total, resolved, rate, textMatches);
+        System.out.printf("%s: %d references, %d resolved (%.2f%%), %d quote the article's text, %d match an older version better; first unresolved:%n",
+                file, total, resolved, rate, textMatches, olderVersion);
         unresolved.stream().limit(15).forEach(u -> System.out.println("    " + u));
+        System.out.printf("  %d resolved labels share under 20%% of their article's character bigrams, e.g.:%n", weak.size());
+        weak.stream().limit(5).forEach(w -> System.out.println("    " + w));
         assertEquals(references, total);
         assertTrue(rate >= floor, String.format("%.2f%% resolved, expected at least %.1f%%", rate, floor));
         synchronized (ALL) {

@@ -91,7 +91,7 @@ class LawRefBookReaderTest {
         assertEquals("中华人民共和国民法典", deposit.lawTitle());
         assertTrue(deposit.text().startsWith("当事人可以约定一方向对方给付定金"), deposit.text());
         assertTrue(deposit.text().contains("\n"), "款 are joined with newlines");
-        assertEquals("合同编", deposit.path().get(0));
+        assertEquals(List.of("合同编", "第一分编 通则", "第八章 违约责任"), deposit.path());
         assertEquals("《民法典》第五百八十六条", deposit.citation());
         assertTrue(deposit.promptText().startsWith("《民法典》第五百八十六条：当事人可以约定"));
         assertEquals(1260, corpus.articles().stream().filter(a -> a.law().equals("民法典")).count());
