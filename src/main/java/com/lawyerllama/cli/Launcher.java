@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 TokenizeCommand.class,
                 ImportCommand.class,
+                EvalCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {
@@ -35,6 +36,8 @@ public final class Launcher implements Runnable {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Launcher());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // Spring properties (--server.port=9090) pass through to the subcommands' positional parameters.
+        cli.setUnmatchedOptionsArePositionalParams(true);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getColorScheme().errorText("error: " + messageOf(ex)));
             return ex instanceof UsageException ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;

@@ -55,10 +55,11 @@ public class CorpusImporter {
         long started = System.nanoTime();
         ArticleReadResult read = LawRefBookReader.read(corpus);
         List<Article> articles = read.uniqueArticles();
-        listener.onRead(read.files().size(), articles.size(), read.problems());
+        listener.onRead(read.files().size(), read.articles().size(), read.problems());
         Map<String, Integer> citedBy = citationCounts(articles);
         String target = reindex ? index.createVersionedIndex() : index.ensureIndex();
-        ImportReport report = ImportReport.start(corpus.toString(), target, read.files().size(), articles.size(), read.problems());
+        ImportReport report = ImportReport.start(corpus.toString(), target, read.files().size(), read.articles().size(),
+                articles.size(), read.problems());
         int batch = Math.max(1, properties.bulkSize());
         try {
             for (int from = 0; from < articles.size(); from += batch) {

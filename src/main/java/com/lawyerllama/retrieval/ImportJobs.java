@@ -91,7 +91,7 @@ public class ImportJobs {
                 @Override
                 public void onRead(int files, int articles, List<ReadProblem> problems) {
                     job[0] = job[0].with(ImportJob.RUNNING,
-                            ImportReport.start(corpus.toString(), "", files, articles, problems), null);
+                            ImportReport.start(corpus.toString(), "", files, articles, 0, problems), null);
                     save(job[0]);
                 }
 

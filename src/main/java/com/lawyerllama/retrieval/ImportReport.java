@@ -12,6 +12,7 @@ public record ImportReport(
         String corpus,
         String index,
         int files,
+        int articlesRead,
         int articles,
         int processed,
         int created,
@@ -23,25 +24,27 @@ public record ImportReport(
         String lastArticleId,
         long durationMs) {
 
-    static ImportReport start(String corpus, String index, int files, int articles, List<ReadProblem> problems) {
-        return new ImportReport(corpus, index, files, articles, 0, 0, 0, 0, 0, List.of(), List.copyOf(problems), null, 0);
+    static ImportReport start(String corpus, String index, int files, int articlesRead, int articles,
+                              List<ReadProblem> problems) {
+        return new ImportReport(corpus, index, files, articlesRead, articles, 0, 0, 0, 0, 0, List.of(), List.copyOf(problems), null, 0);
     }
 
     ImportReport plus(ArticleIndex.BulkOutcome outcome, String last) {
         int done = outcome.created() + outcome.updated() + outcome.unchanged() + outcome.failures().size();
-        return new ImportReport(corpus, index, files, articles, processed + done, created + outcome.created(),
+        return new ImportReport(corpus, index, files, articlesRead, articles, processed + done, created + outcome.created(),
                 updated + outcome.updated(), unchanged + outcome.unchanged(), failed + outcome.failures().size(),
                 CorpusImporter.capped(failures, outcome.failures()), readProblems, last, durationMs);
     }
 
     ImportReport finished(long nanos) {
-        return new ImportReport(corpus, index, files, articles, processed, created, updated, unchanged, failed,
+        return new ImportReport(corpus, index, files, articlesRead, articles, processed, created, updated, unchanged, failed,
                 failures, readProblems, lastArticleId, nanos / 1_000_000);
     }
 
     /** One line for logs and the command line. */
     public String summary() {
-        return String.format("%d files, %d articles: %d created, %d updated, %d unchanged, %d failed; %d read problems",
-                files, articles, created, updated, unchanged, failed, readProblems.size());
+        return String.format("%d files, %d articles read (%d distinct; the same law filed twice counts once): "
+                        + "%d created, %d updated, %d unchanged, %d failed; %d read problems",
+                files, articlesRead, articles, created, updated, unchanged, failed, readProblems.size());
     }
 }

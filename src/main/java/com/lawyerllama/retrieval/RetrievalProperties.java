@@ -16,6 +16,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param minBestScore   the best BM25 hit's raw score below which nothing is returned (clearly unrelated)
  * @param maxQueryLength longest question (characters) a search accepts
  * @param bulkSize       articles per bulk request when importing
+ * @param categoryPrior  weight national laws above regulations and departmental rules
+ * @param popularityPrior weight articles by how often other statutes cite them
+ * @param lawBoost       boost for articles of laws the question names
  */
 @ConfigurationProperties(prefix = "lawyer.retrieval")
 public record RetrievalProperties(
@@ -26,5 +29,8 @@ public record RetrievalProperties(
         @DefaultValue("0.25") double minScore,
         @DefaultValue("5.0") double minBestScore,
         @DefaultValue("2000") int maxQueryLength,
-        @DefaultValue("500") int bulkSize) {
+        @DefaultValue("500") int bulkSize,
+        @DefaultValue("true") boolean categoryPrior,
+        @DefaultValue("true") boolean popularityPrior,
+        @DefaultValue("8.0") float lawBoost) {
 }

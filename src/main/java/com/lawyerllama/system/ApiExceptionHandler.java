@@ -28,6 +28,7 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
                                                              HttpStatusCode statusCode, WebRequest request) {
         ProblemDetail problem = body instanceof ProblemDetail p ? p
+                : ex instanceof org.springframework.web.ErrorResponse error ? error.getBody()
                 : ProblemDetail.forStatusAndDetail(statusCode, HttpStatus.valueOf(statusCode.value()).getReasonPhrase());
         if (request instanceof ServletWebRequest servlet) {
             Problems.decorate(problem, servlet.getRequest());

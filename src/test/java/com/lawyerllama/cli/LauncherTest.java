@@ -25,6 +25,14 @@ class LauncherTest {
     }
 
     @Test
+    void springPropertiesReachTheSubcommand() {
+        picocli.CommandLine cli = Launcher.commandLine();
+        picocli.CommandLine.ParseResult parsed = cli.parseArgs("serve", "--server.port=9090", "--lawyer.data-dir=/tmp/x");
+        ServeCommand serve = (ServeCommand) parsed.subcommand().commandSpec().userObject();
+        assertThat(serve.springArgs).containsExactly("--server.port=9090", "--lawyer.data-dir=/tmp/x");
+    }
+
+    @Test
     void unknownSubcommandIsAUsageError() {
         assertThat(Launcher.run("no-such-command")).isEqualTo(2);
     }

@@ -1,0 +1,89 @@
+package com.lawyerllama.cli;
+
+import com.lawyerllama.elasticsearch.ElasticsearchStatus;
+import com.lawyerllama.retrieval.RetrievalEvaluation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Evaluations: {@code eval retrieval --set FILE}. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluates a component on labelled data.",
+        subcommands = EvalCommand.Retrieval.class)
+public final class EvalCommand implements Runnable {
+
+    @Override
+    public void run() {
+        throw new UsageException("name what to evaluate: eval retrieval --set FILE (see eval --help)");
+    }
+
+    @Command(name = "retrieval", mixinStandardHelpOptions = true,
+            description = {
+                    "Recall@k, hit@3, MRR and latency of the article retriever on labelled sets",
+                    "(Lawyer LLaMA {query, laws} files, LawBench 3-2). Needs the article index (see import)."
+            })
+    static final class Retrieval implements Callable<Integer> {
+        @Option(names = "--set", required = true, paramLabel = "FILE", description = "Labelled set; repeat for several.")
+        List<Path> sets;
+
+        @Option(names = "--k", split = ",", defaultValue = "1,3,5", paramLabel = "K", description = "Cut-offs (default 1,3,5).")
+        int[] ks;
+
+        @Option(names = "--split", defaultValue = "dev", description = "dev (held-out fifth, the default), train or all.")
+        RetrievalEvaluation.Split split;
+
+        @Option(names = "--json", description = "Print JSON instead of a table.")
+        boolean json;
+
+        @Parameters(paramLabel = "--key=value", arity = "0..*", description = "Spring configuration properties.")
+        List<String> springArgs = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            for (Path set : sets) {
+                if (!Files.isRegularFile(set)) {
+                    throw new UsageException("labelled set not found: " + set);
+                }
+            }
+            if (Arrays.stream(ks).anyMatch(k -> k < 1 || k > 20)) {
+                throw new UsageException("--k values must be between 1 and 20");
+            }
+            try (ConfigurableApplicationContext context = HeadlessSpring.start(springArgs)) {
+                context.getBean(ElasticsearchStatus.class).refresh();
+                RetrievalEvaluation evaluation = context.getBean(RetrievalEvaluation.class);
+                List<RetrievalEvaluation.Result> results = new ArrayList<>();
+                for (Path set : sets) {
+                    results.add(evaluation.evaluate(set, ks, split));
+                }
+                if (json) {
+                    System.out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(results));
+                } else {
+                    StringBuilder header = new StringBuilder(String.format("%-48s %-5s %5s", "set", "split", "n"));
+                    for (int k : ks) {
+                        header.append(String.format(" %8s", "R@" + k));
+                    }
+                    header.append(String.format(" %7s %7s %8s %8s %10s", "hit@3", "MRR", "p50 ms", "p99 ms", "unresolved"));
+                    System.out.println(header);
+                    for (RetrievalEvaluation.Result r : results) {
+                        StringBuilder line = new StringBuilder(String.format("%-48s %-5s %5d", r.set(), r.split(), r.questions()));
+                        for (int k : ks) {
+                            line.append(String.format(" %8.3f", r.recallAtK().get(k)));
+                        }
+                        line.append(String.format(" %7.3f %7.3f %8.1f %8.1f %4d/%-5d", r.hitAt3(), r.mrr(),
+                                r.latencyP50Ms(), r.latencyP99Ms(), r.unresolvedGold(), r.goldReferences()));
+                        System.out.println(line);
+                    }
+                }
+                return 0;
+            }
+        }
+    }
+}

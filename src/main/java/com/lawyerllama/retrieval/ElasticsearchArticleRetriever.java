@@ -1,0 +1,166 @@
+package com.lawyerllama.retrieval;
+
+import co.elastic.clients.elasticsearch._types.query_dsl.FunctionBoostMode;
+import co.elastic.clients.elasticsearch._types.query_dsl.FieldValueFactorModifier;
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch._types.query_dsl.TextQueryType;
+import com.lawyerllama.law.Article;
+import com.lawyerllama.law.Citation;
+import com.lawyerllama.law.CitationParser;
+import com.lawyerllama.law.LawNames;
+import com.lawyerllama.system.ApiException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+
+/**
+ * Lexical retrieval over the article index, with what needs no trained model:
+ * <ol>
+ *   <li>articles the question cites by number (刑法第264条) are looked up directly and come first;</li>
+ *   <li>the question is cleaned of conversational filler; earlier user turns join the query at lower weight;</li>
+ *   <li>BM25 over the article text (unigrams + bigrams), the 编/章/节 path and the law's title;</li>
+ *   <li>laws named in the question are boosted; so are national laws over regulations and rules
+ *       (category prior) and articles that other statutes cite often (popularity prior, counted from the
+ *       corpus itself at import time);</li>
+ *   <li>only current versions; a relevance floor drops hits far below the best, and everything when even
+ *       the best hit is weak.</li>
+ * </ol>
+ */
+@Component
+public class ElasticsearchArticleRetriever implements ArticleRetriever {
+
+    /** Category prior: national laws are what consultations cite most; departmental rules least. */
+    static final Map<String, Double> CATEGORY_WEIGHT = Map.of(
+            "民法典", 1.6, "宪法", 1.0, "宪法相关法", 1.0, "民法商法", 1.3, "刑法", 1.3, "社会法", 1.3,
+            "经济法", 1.1, "行政法", 1.0, "诉讼与非诉讼程序法", 1.2, "司法解释", 1.0);
+    static final double OTHER_CATEGORY_WEIGHT = 0.6;
+
+    private final ArticleIndex index;
+    private final ArticleIndexStatus status;
+    private final RetrievalProperties properties;
+    private volatile NamesSnapshot names;
+
+    private record NamesSnapshot(long documents, LawNames names, CitationParser parser, long checkedAt) {
+    }
+
+    public ElasticsearchArticleRetriever(ArticleIndex index, ArticleIndexStatus status, RetrievalProperties properties) {
+        this.index = index;
+        this.status = status;
+        this.properties = properties;
+    }
+
+    @Override
+    public List<Hit> retrieve(Request query) {
+        validate(query);
+        status.requireSearchable();
+        NamesSnapshot known = names();
+        Map<String, Hit> hits = new LinkedHashMap<>();
+        for (Citation citation : known.parser().parse(query.question())) {
+            if (hits.size() >= query.k()) {
+                break;
+            }
+            index.find(citation.law(), citation.number(), citation.suffix())
+                    .ifPresent(a -> hits.putIfAbsent(a.id(), new Hit(a, Double.MAX_VALUE, "explicit")));
+        }
+        String text = QueryText.clean(query.question());
+        String earlier = QueryText.clean(String.join(" ", query.earlierQuestions()));
+        Set<String> laws = known.names().lawsMentioned(query.question() + " " + String.join(" ", query.earlierQuestions()));
+        if (!text.isBlank()) {
+            List<ScoredArticle> scored = index.search(lexicalQuery(text, earlier, laws), query.k() + hits.size());
+            double best = scored.isEmpty() ? 0 : scored.get(0).score();
+            if (best >= properties.minBestScore()) {
+                for (ScoredArticle s : scored) {
+                    if (hits.size() >= query.k()) {
+                        break;
+                    }
+                    if (s.score() < properties.minScore() * best) {
+                        break;
+                    }
+                    hits.putIfAbsent(s.article().id(), new Hit(s.article(), s.score(), "bm25"));
+                }
+            }
+        }
+        List<Hit> result = new ArrayList<>(hits.values());
+        return result.size() > query.k() ? result.subList(0, query.k()) : result;
+    }
+
+    Query lexicalQuery(String text, String earlier, Set<String> laws) {
+        Query match = Query.of(q -> q.multiMatch(m -> m.query(text).type(TextQueryType.MostFields)
+                .fields("text^1.0", "path^0.4", "lawTitle^0.3")));
+        Query base = Query.of(q -> q.bool(b -> {
+            b.filter(f -> f.term(t -> t.field("current").value(true)));
+            b.must(match);
+            if (!earlier.isBlank()) {
+                b.should(s -> s.match(m -> m.field("text").query(earlier).boost(0.3f)));
+            }
+            for (String law : laws) {
+                b.should(s -> s.term(t -> t.field("law").value(law).boost(properties.lawBoost())));
+            }
+            return b;
+        }));
+        if (!properties.categoryPrior() && !properties.popularityPrior()) {
+            return base;
+        }
+        return Query.of(q -> q.functionScore(fs -> {
+            fs.query(base).boostMode(FunctionBoostMode.Multiply)
+                    .scoreMode(co.elastic.clients.elasticsearch._types.query_dsl.FunctionScoreMode.Multiply);
+            if (properties.categoryPrior()) {
+                CATEGORY_WEIGHT.forEach((category, weight) -> fs.functions(f -> f
+                        .filter(flt -> flt.term(t -> t.field("category").value(category))).weight(weight)));
+                fs.functions(f -> f.filter(flt -> flt.bool(b -> b.mustNot(mn -> mn.terms(t -> t.field("category")
+                        .terms(v -> v.value(CATEGORY_WEIGHT.keySet().stream()
+                                .map(co.elastic.clients.elasticsearch._types.FieldValue::of).toList()))))))
+                        .weight(OTHER_CATEGORY_WEIGHT));
+            }
+            if (properties.popularityPrior()) {
+                fs.functions(f -> f.fieldValueFactor(v -> v.field("citedBy").modifier(FieldValueFactorModifier.Log2p)
+                        .factor(1.0).missing(0.0)));
+            }
+            return fs;
+        }));
+    }
+
+    private void validate(Request query) {
+        if (query.question() == null || query.question().isBlank()) {
+            throw ApiException.badRequest("the query is empty");
+        }
+        if (query.question().length() > properties.maxQueryLength()) {
+            throw ApiException.badRequest("the query is longer than " + properties.maxQueryLength() + " characters")
+                    .with("maxLength", properties.maxQueryLength());
+        }
+        if (query.k() < 1 || query.k() > properties.maxK()) {
+            throw ApiException.badRequest("k must be between 1 and " + properties.maxK()).with("maxK", properties.maxK());
+        }
+    }
+
+    /** Law names known to the index, rebuilt when the number of documents changes (after an import). */
+    private NamesSnapshot names() {
+        NamesSnapshot snapshot = names;
+        if (snapshot != null && System.nanoTime() - snapshot.checkedAt() < 10_000_000_000L) {
+            return snapshot;
+        }
+        long documents = index.count();
+        if (snapshot != null && snapshot.documents() == documents) {
+            snapshot = new NamesSnapshot(documents, snapshot.names(), snapshot.parser(), System.nanoTime());
+            names = snapshot;
+            return snapshot;
+        }
+        LawNames lawNames = LawNames.ofTitles(index.lawTitles());
+        snapshot = new NamesSnapshot(documents, lawNames, new CitationParser(lawNames), System.nanoTime());
+        names = snapshot;
+        return snapshot;
+    }
+
+    /** Resolves a citation against the index (for the citation check of answers). */
+    public java.util.Optional<Article> resolve(Citation citation) {
+        return index.find(citation.law(), citation.number(), citation.suffix());
+    }
+
+    /** The citation parser that knows the indexed laws. */
+    public CitationParser citationParser() {
+        return names().parser();
+    }
+}

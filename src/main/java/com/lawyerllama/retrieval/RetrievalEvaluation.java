@@ -1,0 +1,115 @@
+package com.lawyerllama.retrieval;
+
+import com.lawyerllama.law.Citation;
+import com.lawyerllama.law.LabelledQuestions;
+import com.lawyerllama.law.LabelledQuestions.LabelledQuestion;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+
+/**
+ * Measures a retriever on a labelled set (Lawyer LLaMA {query, laws} files, LawBench 3-2):
+ * macro recall@k (the share of a question's gold articles in its top k, averaged over
+ * questions), hit@3, MRR, latency, and how many gold references could not be resolved.
+ * Articles are compared by law and number, so a gold label quoting an older version still counts.
+ */
+@Component
+public class RetrievalEvaluation {
+
+    public enum Split { DEV, TRAIN, ALL }
+
+    public record Result(String set, String split, int questions, int goldReferences, int unresolvedGold,
+                         Map<Integer, Double> recallAtK, double hitAt3, double mrr,
+                         double latencyP50Ms, double latencyP99Ms) {
+    }
+
+    private final ElasticsearchArticleRetriever retriever;
+
+    public RetrievalEvaluation(ElasticsearchArticleRetriever retriever) {
+        this.retriever = retriever;
+    }
+
+    public Result evaluate(Path set, int[] ks, Split split) {
+        List<LabelledQuestion> questions = LabelledQuestions.read(set, retriever.citationParser());
+        int maxK = Arrays.stream(ks).max().orElse(3);
+        maxK = Math.max(maxK, 3);
+        Map<Integer, Double> recallSums = new LinkedHashMap<>();
+        for (int k : ks) {
+            recallSums.put(k, 0.0);
+        }
+        double hit3 = 0;
+        double mrr = 0;
+        int evaluated = 0;
+        int gold = 0;
+        int unresolved = 0;
+        List<Double> latencies = new ArrayList<>();
+        for (LabelledQuestion question : questions) {
+            if (split == Split.DEV && !DevSplit.isDev(question.question())
+                    || split == Split.TRAIN && DevSplit.isDev(question.question())) {
+                continue;
+            }
+            Set<String> goldKeys = new LinkedHashSet<>();
+            for (LabelledQuestions.GoldReference reference : question.gold()) {
+                gold++;
+                Citation c = reference.citation();
+                if (c == null || retriever.resolve(c).isEmpty()) {
+                    unresolved++;
+                    continue;
+                }
+                goldKeys.add(key(c.law(), c.number(), c.suffix()));
+            }
+            if (goldKeys.isEmpty()) {
+                continue;
+            }
+            List<String> earlier = question.history().stream().filter(h -> h.startsWith("[客户]"))
+                    .map(h -> h.substring("[客户]".length()).trim()).toList();
+            long start = System.nanoTime();
+            List<ArticleRetriever.Hit> hits = retriever.retrieve(new ArticleRetriever.Request(
+                    truncate(question.question()), earlier, maxK));
+            latencies.add((System.nanoTime() - start) / 1e6);
+            List<String> ranked = hits.stream().map(h -> key(h.article().law(), h.article().number(), h.article().suffix())).toList();
+            for (int k : ks) {
+                long found = ranked.stream().limit(k).filter(goldKeys::contains).count();
+                recallSums.merge(k, (double) found / goldKeys.size(), Double::sum);
+            }
+            if (ranked.stream().limit(3).anyMatch(goldKeys::contains)) {
+                hit3++;
+            }
+            for (int i = 0; i < ranked.size(); i++) {
+                if (goldKeys.contains(ranked.get(i))) {
+                    mrr += 1.0 / (i + 1);
+                    break;
+                }
+            }
+            evaluated++;
+        }
+        Map<Integer, Double> recall = new LinkedHashMap<>();
+        int n = Math.max(1, evaluated);
+        recallSums.forEach((k, sum) -> recall.put(k, sum / n));
+        latencies.sort(Double::compare);
+        return new Result(set.getFileName().toString(), split.name().toLowerCase(), evaluated, gold, unresolved, recall,
+                hit3 / n, mrr / n, percentile(latencies, 0.50), percentile(latencies, 0.99));
+    }
+
+    private String truncate(String question) {
+        return question.length() > 2000 ? question.substring(0, 2000) : question;
+    }
+
+    static String key(String law, int number, int suffix) {
+        return law + "#" + number + "-" + suffix;
+    }
+
+    static double percentile(List<Double> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return 0;
+        }
+        int i = (int) Math.ceil(p * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+}
