@@ -1,0 +1,58 @@
+package com.lawyerllama.llama.tokenizer;
+
+/** A tokenizer whose BOS/EOS ids come from a model directory's config files instead of its own file. */
+final class SpecialIdsTokenizer implements Tokenizer {
+    private final Tokenizer delegate;
+    private final int bosId;
+    private final int eosId;
+
+    SpecialIdsTokenizer(Tokenizer delegate, int bosId, int eosId) {
+        this.delegate = delegate instanceof SpecialIdsTokenizer s ? s.delegate : delegate;
+        this.bosId = bosId;
+        this.eosId = eosId;
+    }
+
+    Tokenizer delegate() {
+        return delegate;
+    }
+
+    @Override
+    public int[] encode(String text) {
+        return delegate.encode(text);
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        return delegate.decode(ids);
+    }
+
+    @Override
+    public StreamingDecoder streamingDecoder() {
+        return delegate.streamingDecoder();
+    }
+
+    @Override
+    public int vocabSize() {
+        return delegate.vocabSize();
+    }
+
+    @Override
+    public int bosId() {
+        return bosId;
+    }
+
+    @Override
+    public int eosId() {
+        return eosId;
+    }
+
+    @Override
+    public String piece(int id) {
+        return delegate.piece(id);
+    }
+
+    @Override
+    public String toString() {
+        return delegate + " (bos " + bosId + ", eos " + eosId + ")";
+    }
+}
