@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-//TOK import com.lawyerllama.llama.tokenizer.Tokenizers;
+import com.lawyerllama.llama.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -41,7 +41,7 @@ public final class Llama2cImporter {
         try (LlamaModel model = read(checkpoint, Device.cpu())) {
             Checkpoints.writeAtomically(outDir, tmp -> {
                 model.saveTo(tmp, SafetensorsReader.DType.F32, 0);
-                //TOK Tokenizers.convertLlama2c(tokenizerBin, tmp);
+                Tokenizers.convertLlama2c(tokenizerBin, tmp);
             });
         }
     }
