@@ -38,9 +38,15 @@ public final class Llama2cImporter {
 
     /** Writes {@code outDir} (config.json, model.safetensors, tokenizer files) atomically. */
     public static void convert(Path checkpoint, Path tokenizerBin, Path outDir) throws IOException {
+        convert(checkpoint, tokenizerBin, outDir, SafetensorsReader.DType.F32);
+    }
+
+    /** As {@link #convert(Path, Path, Path)}, storing the weights as {@code fileType}. */
+    public static void convert(Path checkpoint, Path tokenizerBin, Path outDir, SafetensorsReader.DType fileType)
+            throws IOException {
         try (LlamaModel model = read(checkpoint, Device.cpu())) {
             Checkpoints.writeAtomically(outDir, tmp -> {
-                model.saveTo(tmp, SafetensorsReader.DType.F32, 0);
+                model.saveTo(tmp, fileType, 0);
                 Tokenizers.convertLlama2c(tokenizerBin, tmp);
             });
         }
