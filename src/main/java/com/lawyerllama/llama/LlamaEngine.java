@@ -74,7 +74,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
 
     /** Loads the model that {@code properties.path()} names; a failure is logged and reported by health, not thrown. */
     public static LlamaEngine fromProperties(ModelProperties properties) {
-        Path path = properties.path();
+        Path path = properties.path() == null || properties.path().toString().isBlank() ? null : properties.path();
         LlamaModel model = null;
         Tokenizer tokenizer = null;
         String error = null;

@@ -43,7 +43,7 @@ class LlamaConfigurationTest {
 
     @Test
     void withoutPathTheModelIsNotLoaded() {
-        runner.run(context -> {
+        runner.withPropertyValues("lawyer.model.path=").run(context -> {
             Health health = context.getBean("model", HealthIndicator.class).health();
             assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
             assertThat(health.getDetails()).containsEntry("loaded", false);
