@@ -51,7 +51,7 @@ public final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     /** Timings of one sequence. */
-    private record Run(long prefillNanos, long firstTokenNanos, long decodeNanos, int decoded) {
+    private record Run(long prefillNanos, long firstTokenNanos, long decodeNanos, long decodeCpuNanos, int decoded) {
     }
 
     @Override
@@ -78,7 +78,9 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("prefill      %.1f tokens/s (%d tokens in %.1f ms)%n",
                     promptTokens / (one.prefillNanos / 1e9), promptTokens, one.prefillNanos / 1e6);
             System.out.printf("first token  %.1f ms%n", one.firstTokenNanos / 1e6);
-            System.out.printf("decode       %.1f tokens/s (1 stream, %d tokens)%n", one.decoded / (one.decodeNanos / 1e9), one.decoded);
+            System.out.printf("decode       %.1f tokens/s (1 stream, %d tokens; %.1f tokens per CPU-second of the decoding thread,"
+                            + " which differs from the first number when other processes compete for the cores)%n",
+                    one.decoded / (one.decodeNanos / 1e9), one.decoded, one.decoded / (one.decodeCpuNanos / 1e9));
             if (concurrency > 1) {
                 ExecutorService pool = Executors.newFixedThreadPool(concurrency);
                 try {
@@ -132,12 +134,15 @@ public final class BenchCommand implements Callable<Integer> {
             long prefill = System.nanoTime() - start;
             int next = Sampler.argmax(logits);
             long first = System.nanoTime() - start;
+            java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpuStart = cpu.getCurrentThreadCpuTime();
             long decodeStart = System.nanoTime();
             for (int i = 0; i < toDecode; i++) {
                 logits = logits(llama, new long[] {next}, cache, sequence);
                 next = Sampler.argmax(logits);
             }
-            return new Run(prefill, first, System.nanoTime() - decodeStart, toDecode);
+            long decodeNanos = System.nanoTime() - decodeStart;
+            return new Run(prefill, first, decodeNanos, cpu.getCurrentThreadCpuTime() - cpuStart, toDecode);
         }
     }
 

@@ -40,8 +40,9 @@ public final class KvCache implements AutoCloseable {
 
     private static NDArray write(NDArray cache, int start, NDArray update, NDManager scope) {
         long end = start + update.getShape().get(2);
-        cache.set(new NDIndex(":, :, {}:{}", start, end), update);
-        NDArray seen = cache.get(new NDIndex(":, :, :{}", end));
+        // NDIndex built directly: parsing an index string costs more than the copy
+        cache.set(new NDIndex().addAllDim().addAllDim().addSliceDim(start, end), update);
+        NDArray seen = cache.get(new NDIndex().addAllDim().addAllDim().addSliceDim(0, end));
         seen.attach(scope);
         return seen;
     }
