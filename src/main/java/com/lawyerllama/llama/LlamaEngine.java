@@ -8,15 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.ai.chat.messages.AssistantMessage;
@@ -31,9 +24,10 @@ import org.springframework.ai.chat.prompt.Prompt;
 import reactor.core.publisher.Flux;
 
 /**
- * The one loaded model, shared by every request: a fixed number of generations run at once
- * (each with its own KV cache), a bounded queue waits behind them, and anything beyond that
- * is refused with {@link EngineBusyException} at once rather than piling up.
+ * The one loaded model, shared by every request: up to {@code max-concurrency} generations
+ * are decoded together as one batch (continuous batching, see {@link BatchScheduler}), a
+ * bounded queue waits behind them, and anything beyond that is refused with
+ * {@link EngineBusyException} at once rather than piling up.
  *
  * <p>It is the application's Spring AI {@link ChatModel} (blocking and streaming).
  */
@@ -45,10 +39,9 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
     private final Tokenizer tokenizer;
     private final String loadError;
     private final GenerationOptions defaults;
-    private final ThreadPoolExecutor workers;
+    private final BatchScheduler scheduler;
     private final int maxConcurrency;
     private final int queueCapacity;
-    private final AtomicInteger running = new AtomicInteger();
 
     /** An engine over an already loaded model (or {@code model == null} for "no model"). */
     public LlamaEngine(Path path, LlamaModel model, Tokenizer tokenizer, String loadError, GenerationOptions defaults,
@@ -63,13 +56,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         this.defaults = defaults;
         this.maxConcurrency = maxConcurrency;
         this.queueCapacity = queueCapacity;
-        BlockingQueue<Runnable> queue = queueCapacity == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queueCapacity);
-        AtomicInteger threadCount = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(maxConcurrency, maxConcurrency, 60, TimeUnit.SECONDS, queue, r -> {
-            Thread t = new Thread(r, "llama-generate-" + threadCount.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
+        this.scheduler = model == null ? null : new BatchScheduler(model, maxConcurrency, queueCapacity);
     }
 
     /** Loads the model that {@code properties.path()} names; a failure is logged and reported by health, not thrown. */
@@ -136,23 +123,12 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         requireTokenizer();
         Task task = new Task();
         Generator generator = new Generator(model, tokenizer);
-        try {
-            workers.execute(() -> {
-                if (task.cancelled.get()) {
-                    task.result.complete(new GenerationResult("", 0, 0, GenerationResult.FinishReason.CANCELLED, 0, 0));
-                    return;
-                }
-                running.incrementAndGet();
-                try {
-                    task.result.complete(generator.generate(prompt.get(), options, listener, task.cancelled::get));
-                } catch (Throwable e) {
-                    task.result.completeExceptionally(e);
-                } finally {
-                    running.decrementAndGet();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            throw new EngineBusyException(running.get(), workers.getQueue().size(), 1 + workers.getQueue().size());
+        Sequence sequence = new Sequence(prompt.get(), options, listener, task.cancelled::get, generator.eosIds(),
+                tokenizer, model.contextLength());
+        if (sequence.finished()) {
+            task.result.complete(sequence.result());
+        } else {
+            scheduler.submit(sequence, task.result, queueCapacity);
         }
         return task;
     }
@@ -290,8 +266,8 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         }
         d.put("maxConcurrency", maxConcurrency);
         d.put("queueCapacity", queueCapacity);
-        d.put("running", running.get());
-        d.put("queued", workers.getQueue().size());
+        d.put("running", scheduler == null ? 0 : scheduler.running());
+        d.put("queued", scheduler == null ? 0 : scheduler.waiting());
         return d;
     }
 
@@ -325,11 +301,8 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
 
     @Override
     public void close() {
-        workers.shutdownNow();
-        try {
-            workers.awaitTermination(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (scheduler != null) {
+            scheduler.close();
         }
         if (model != null) {
             model.close();

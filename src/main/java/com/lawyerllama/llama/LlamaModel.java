@@ -202,7 +202,7 @@ public final class LlamaModel implements AutoCloseable {
      * @return [B, T, V]
      */
     public NDArray logits(NDArray tokenIds) {
-        NDArray hidden = forward(tokenIds, 0, null);    // [B, T, D]
+        NDArray hidden = forward(tokenIds, new int[(int) tokenIds.getShape().get(0)], null); // [B, T, D]
         return linear(hidden, lmHead);                   // [B, T, V]
     }
 
@@ -211,25 +211,34 @@ public final class LlamaModel implements AutoCloseable {
      * cache, and returns the logits of the last new token: prefill (T = prompt length) and
      * decode (T = 1).
      *
-     * @param tokenIds [B, T] int64 token ids, at positions {@code cache.length() ..}
+     * <p>Rows 0..B-1 of the cache may be at different positions (continuous batching); then
+     * T must be 1.
+     *
+     * @param tokenIds [B, T] int64 token ids; row b at positions {@code cache length of b ..}
      * @return [B, V] logits, in {@code tokenIds}' manager
      */
     public NDArray decode(NDArray tokenIds, KvCache cache) {
-        int start = cache.length();
+        int rows = (int) tokenIds.getShape().get(0);
         long t = tokenIds.getShape().get(1);
-        if (start + t > cache.capacity()) {
-            throw new ContextLengthExceededException(start + t, cache.capacity());
+        int[] starts = cache.lengths(rows);
+        for (int start : starts) {
+            if (start + t > cache.capacity()) {
+                throw new ContextLengthExceededException(start + t, cache.capacity());
+            }
         }
-        NDArray hidden = forward(tokenIds, start, cache);                 // [B, T, D]
+        NDArray hidden = forward(tokenIds, starts, cache);                // [B, T, D]
         NDArray last = t == 1 ? hidden.reshape(hidden.getShape().get(0), -1)      // [B, D]
                 : hidden.get(new NDIndex().addAllDim().addIndices(t - 1).addAllDim());
         NDArray logits = linear(last, lmHead);                            // [B, V]
-        cache.advance((int) t);
+        cache.advance(rows, (int) t);
         return logits;
     }
 
-    /** The decoder stack over tokens at positions start .. start+T-1; returns the final-normed hidden states [B, T, D]. */
-    private NDArray forward(NDArray tokenIds, int start, KvCache cache) {
+    /**
+     * The decoder stack over tokens at positions starts[b] .. starts[b]+T-1 of each row b;
+     * returns the final-normed hidden states [B, T, D].
+     */
+    private NDArray forward(NDArray tokenIds, int[] starts, KvCache cache) {
         NDManager scope = tokenIds.getManager();
         long b = tokenIds.getShape().get(0);
         long t = tokenIds.getShape().get(1);
@@ -237,17 +246,49 @@ public final class LlamaModel implements AutoCloseable {
         int kvHeads = config.numKeyValueHeads();
         int group = config.groupSize();
         int e = config.headDim();
-        long s = start + t;                              // attended positions
+        int start = starts[0];
+        int end = 0;
+        boolean ragged = false;
+        for (int st : starts) {
+            ragged |= st != start;
+            end = Math.max(end, (int) (st + t));
+        }
+        long s = end;                                    // attended positions
         if (s > contextLength) {
             throw new ContextLengthExceededException(s, contextLength);
+        }
+        if (ragged && t != 1) {
+            throw new IllegalArgumentException("rows at different positions can only decode one token each");
         }
 
         NDArray x = tokenIds.getNDArrayInternal()
                 .embedding(tokenIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();   // [B, T, D]
-        NDIndex positions = new NDIndex().addSliceDim(start, s);
-        NDArray cos = scoped(ropeCos.get(positions), scope);                                 // [T, H+2K, E]
-        NDArray sin = scoped(ropeSin.get(positions), scope);                                 // [T, H+2K, E]
-        NDArray mask = t > 1 ? causalMask(scope, (int) t, start, group) : null;            // [G*T, S]
+        NDArray cos;                                                                         // [T, H+2K, E] or [B, 1, H+2K, E]
+        NDArray sin;
+        NDArray mask = null;                                                                 // [G*T, S] or [B, 1, 1, S]
+        if (!ragged) {
+            NDIndex positions = new NDIndex().addSliceDim(start, s);
+            cos = scoped(ropeCos.get(positions), scope);
+            sin = scoped(ropeSin.get(positions), scope);
+            mask = t > 1 ? causalMask(scope, (int) t, start, group) : null;
+        } else {
+            long[] pos = new long[starts.length];
+            float[] lengthMask = new float[(int) (b * s)];
+            for (int row = 0; row < starts.length; row++) {
+                pos[row] = starts[row];
+                for (int j = starts[row] + 1; j < s; j++) {
+                    lengthMask[(int) (row * s + j)] = Float.NEGATIVE_INFINITY;   // beyond this row's position
+                }
+            }
+            NDArray positions = scope.create(pos);
+            Shape perRow = new Shape(b, 1, heads + 2L * kvHeads, e);
+            cos = scoped(ropeCos.get(positions), scope).reshape(perRow);
+            sin = scoped(ropeSin.get(positions), scope).reshape(perRow);
+            mask = scope.create(lengthMask, new Shape(b, 1, 1, s));
+            if (dtype != DataType.FLOAT32) {
+                mask = mask.toType(dtype, false);
+            }
+        }
 
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
@@ -269,8 +310,8 @@ public final class LlamaModel implements AutoCloseable {
                 NDArray keys = k;                                                          // [B, K, S, E]
                 NDArray values = v;                                                        // [B, K, S, E]
                 if (cache != null) {
-                    keys = cache.appendKeys(l, start, k, local);
-                    values = cache.appendValues(l, start, v, local);
+                    keys = cache.appendKeys(l, starts, k, local);
+                    values = cache.appendValues(l, starts, v, local);
                 }
                 NDArray qg = q.reshape(b, kvHeads, group * t, e);                          // [B, K, G*T, E]
                 NDArray scores = qg.matMul(keys.transpose(0, 1, 3, 2));                    // [B, K, G*T, S], scaled
@@ -344,7 +385,7 @@ public final class LlamaModel implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------
 
-    /** A fresh cache for {@code batch} sequences of up to {@code capacity} positions. */
+    /** A fresh cache for {@code batch} sequences (rows) of up to {@code capacity} positions each. */
     public KvCache newCache(int batch, int capacity, NDManager owner) {
         return new KvCache(config, batch, Math.min(capacity, contextLength), owner, dtype);
     }

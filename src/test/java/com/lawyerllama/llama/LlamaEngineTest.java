@@ -65,6 +65,24 @@ class LlamaEngineTest {
     }
 
     @Test
+    void sequencesDecodedTogetherGiveTheSameTextAsAlone() throws Exception {
+        String[] prompts = {"Once upon a time", "Lily and Tom were", "The big dog", "One day, a little bird"};
+        Generator alone = new Generator(model, tokenizer);
+        LlamaEngine engine = new LlamaEngine(tmp, model, tokenizer, null, GenerationOptions.defaults(), 4, 4);
+        List<LlamaEngine.Task> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < prompts.length; i++) {
+            // different lengths: the rows of the batch sit at different positions and finish at different steps
+            tasks.add(engine.submit(prompts[i], GenerationOptions.greedy(30 + 10 * i), TokenListener.NONE));
+        }
+        for (int i = 0; i < prompts.length; i++) {
+            GenerationResult batched = tasks.get(i).result().get(60, TimeUnit.SECONDS);
+            GenerationResult single = alone.generate(prompts[i], GenerationOptions.greedy(30 + 10 * i), TokenListener.NONE, () -> false);
+            assertEquals(single.text(), batched.text(), prompts[i]);
+            assertEquals(single.generatedTokens(), batched.generatedTokens());
+        }
+    }
+
+    @Test
     void chatModelCallAndStreamAgree() {
         LlamaEngine engine = new LlamaEngine(tmp, model, tokenizer, null, GenerationOptions.defaults(), 2, 4);
         Prompt prompt = new Prompt("Lily and Tom", ChatOptions.builder().temperature(0.0).maxTokens(20).build());
