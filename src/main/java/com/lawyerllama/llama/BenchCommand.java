@@ -12,9 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -82,32 +79,89 @@ public final class BenchCommand implements Callable<Integer> {
                             + " which differs from the first number when other processes compete for the cores)%n",
                     one.decoded / (one.decodeNanos / 1e9), one.decoded, one.decoded / (one.decodeCpuNanos / 1e9));
             if (concurrency > 1) {
-                ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-                try {
-                    long start = System.nanoTime();
-                    List<Future<Run>> runs = new ArrayList<>();
-                    for (int i = 0; i < concurrency; i++) {
-                        int seed = 10 + i;
-                        runs.add(pool.submit(() -> run(llama, seed, 0)));
-                    }
-                    long tokens = 0;
-                    double perStream = 0;
-                    for (Future<Run> f : runs) {
-                        Run r = f.get();
-                        tokens += r.decoded;
-                        perStream += r.decoded / (r.decodeNanos / 1e9);
-                    }
-                    double wall = (System.nanoTime() - start) / 1e9;
-                    System.out.printf("concurrency  %d: %.1f tokens/s total incl. prefill (%.1f tokens/s per stream while decoding)%n",
-                            concurrency, tokens / wall, perStream / concurrency);
-                } finally {
-                    pool.shutdownNow();
-                }
+                batched(llama);
             }
             System.out.printf("peak RSS     %s%n", peakRss());
         }
         return 0;
     }
+
+    /** C sequences through the engine's continuous batching: total tokens/s and per-stream rate. */
+    private void batched(LlamaModel llama) throws Exception {
+        try (BatchScheduler scheduler = new BatchScheduler(llama, concurrency, concurrency)) {
+            List<java.util.concurrent.CompletableFuture<GenerationResult>> results = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < concurrency; i++) {
+                Random random = new Random(100 + i);
+                int[] prompt = new int[promptTokens];
+                prompt[0] = llama.config().bosTokenId();
+                for (int j = 1; j < prompt.length; j++) {
+                    prompt[j] = 3 + random.nextInt(llama.config().vocabSize() - 3);
+                }
+                // no EOS: every stream decodes exactly --new-tokens
+                Sequence sequence = new Sequence(prompt, GenerationOptions.greedy(newTokens), TokenListener.NONE, () -> false,
+                        java.util.Set.of(), SILENT, llama.contextLength());
+                java.util.concurrent.CompletableFuture<GenerationResult> result = new java.util.concurrent.CompletableFuture<>();
+                scheduler.submit(sequence, result, concurrency);
+                results.add(result);
+            }
+            long tokens = 0;
+            for (var r : results) {
+                tokens += r.get().generatedTokens();
+            }
+            double wall = (System.nanoTime() - start) / 1e9;
+            System.out.printf("concurrency  %d (continuous batching): %.1f tokens/s total, %.1f tokens/s per stream"
+                    + " (wall time incl. the %d prefills)%n", concurrency, tokens / wall, tokens / wall / concurrency, concurrency);
+        }
+    }
+
+    /** Bench decodes no text: a tokenizer stand-in whose streaming decoder yields nothing. */
+    private static final com.lawyerllama.llama.tokenizer.Tokenizer SILENT = new com.lawyerllama.llama.tokenizer.Tokenizer() {
+        @Override
+        public int[] encode(String text) {
+            return new int[0];
+        }
+
+        @Override
+        public String decode(int[] ids) {
+            return "";
+        }
+
+        @Override
+        public StreamingDecoder streamingDecoder() {
+            return new StreamingDecoder() {
+                @Override
+                public String append(int id) {
+                    return "";
+                }
+
+                @Override
+                public String flush() {
+                    return "";
+                }
+            };
+        }
+
+        @Override
+        public int vocabSize() {
+            return 0;
+        }
+
+        @Override
+        public int bosId() {
+            return 1;
+        }
+
+        @Override
+        public int eosId() {
+            return 2;
+        }
+
+        @Override
+        public String piece(int id) {
+            return "";
+        }
+    };
 
     private LlamaModel load(int context) throws IOException {
         if (random != null) {
