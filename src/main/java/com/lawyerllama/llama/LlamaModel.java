@@ -246,49 +246,10 @@ public final class LlamaModel implements AutoCloseable {
         int kvHeads = config.numKeyValueHeads();
         int group = config.groupSize();
         int e = config.headDim();
-        int start = starts[0];
-        int end = 0;
-        boolean ragged = false;
-        for (int st : starts) {
-            ragged |= st != start;
-            end = Math.max(end, (int) (st + t));
-        }
-        long s = end;                                    // attended positions
-        if (s > contextLength) {
-            throw new ContextLengthExceededException(s, contextLength);
-        }
-        if (ragged && t != 1) {
-            throw new IllegalArgumentException("rows at different positions can only decode one token each");
-        }
+        Positions at = positions(starts, b, t, scope);    // RoPE rows and the attention mask over S positions
 
         NDArray x = tokenIds.getNDArrayInternal()
-                .embedding(tokenIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();   // [B, T, D]
-        NDArray cos;                                                                         // [T, H+2K, E] or [B, 1, H+2K, E]
-        NDArray sin;
-        NDArray mask = null;                                                                 // [G*T, S] or [B, 1, 1, S]
-        if (!ragged) {
-            NDIndex positions = new NDIndex().addSliceDim(start, s);
-            cos = scoped(ropeCos.get(positions), scope);
-            sin = scoped(ropeSin.get(positions), scope);
-            mask = t > 1 ? causalMask(scope, (int) t, start, group) : null;
-        } else {
-            long[] pos = new long[starts.length];
-            float[] lengthMask = new float[(int) (b * s)];
-            for (int row = 0; row < starts.length; row++) {
-                pos[row] = starts[row];
-                for (int j = starts[row] + 1; j < s; j++) {
-                    lengthMask[(int) (row * s + j)] = Float.NEGATIVE_INFINITY;   // beyond this row's position
-                }
-            }
-            NDArray positions = scope.create(pos);
-            Shape perRow = new Shape(b, 1, heads + 2L * kvHeads, e);
-            cos = scoped(ropeCos.get(positions), scope).reshape(perRow);
-            sin = scoped(ropeSin.get(positions), scope).reshape(perRow);
-            mask = scope.create(lengthMask, new Shape(b, 1, 1, s));
-            if (dtype != DataType.FLOAT32) {
-                mask = mask.toType(dtype, false);
-            }
-        }
+                .embedding(tokenIds, embedTokens, SparseFormat.DENSE).singletonOrThrow(); // [B, T, D]
 
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
@@ -301,7 +262,7 @@ public final class LlamaModel implements AutoCloseable {
                 NDArray h = rmsNorm(x, w.inputNorm);                                       // [B, T, D]
                 NDArray qkv = linear(h, qkvWeight(w)).reshape(b, t, heads + 2L * kvHeads, e); // [B, T, H+2K, E]
                 // RoPE on q and k (the tables leave v as it is and fold 1/sqrt(E) into q)
-                qkv = rope(qkv, cos, sin);
+                qkv = rope(qkv, at.cos, at.sin);
                 qkv = t == 1 ? qkv.reshape(b, heads + 2L * kvHeads, 1, e) : qkv.transpose(0, 2, 1, 3); // [B, H+2K, T, E]
                 NDList split = qkv.split(new long[] {heads, heads + kvHeads}, 1);
                 NDArray q = split.get(0);                                                  // [B, H, T, E]
@@ -315,9 +276,8 @@ public final class LlamaModel implements AutoCloseable {
                 }
                 NDArray qg = q.reshape(b, kvHeads, group * t, e);                          // [B, K, G*T, E]
                 NDArray scores = qg.matMul(keys.transpose(0, 1, 3, 2));                    // [B, K, G*T, S], scaled
-
-                if (mask != null) {
-                    scores = scores.addi(mask);
+                if (at.mask != null) {
+                    scores = scores.addi(at.mask);                                         // causal / row lengths
                 }
                 NDArray attn = scores.softmax(-1).matMul(values);                          // [B, K, G*T, E]
                 attn = t == 1 ? attn.reshape(b, 1, (long) heads * e)                       // [B, T, H*E]
@@ -325,15 +285,59 @@ public final class LlamaModel implements AutoCloseable {
                 x = x.add(linear(attn, w.wo));                                             // [B, T, D]
 
                 // SwiGLU MLP: down(silu(gate(h)) * up(h))
-                h = rmsNorm(x, w.postNorm);                                           // [B, T, D]
+                h = rmsNorm(x, w.postNorm);                                                // [B, T, D]
                 NDArray gate = linear(h, w.wGate);                                         // [B, T, F]
                 NDArray up = linear(h, w.wUp);                                             // [B, T, F]
-                NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).muli(up);                           // [B, T, F]
+                NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).muli(up);      // [B, T, F]
                 x = x.add(linear(act, w.wDown));                                           // [B, T, D]
                 x.attach(scope);
             }
         }
-        return rmsNorm(x, finalNorm);                                                 // [B, T, D]
+        return rmsNorm(x, finalNorm);                                                      // [B, T, D]
+    }
+
+    /**
+     * What depends on positions, shared by all layers: RoPE rows for each new token
+     * (cos/sin [T, H+2K, E], or [B, 1, H+2K, E] when rows sit at different positions) and the
+     * additive attention mask (causal [G*T, S] for several new tokens, per-row lengths
+     * [B, 1, 1, S] for a ragged batch, none for one token of rows at the same position).
+     */
+    private record Positions(NDArray cos, NDArray sin, NDArray mask, long attended) {
+    }
+
+    private Positions positions(int[] starts, long b, long t, NDManager scope) {
+        int start = starts[0];
+        int end = 0;
+        boolean ragged = false;
+        for (int st : starts) {
+            ragged |= st != start;
+            end = Math.max(end, (int) (st + t));
+        }
+        if (end > contextLength) {
+            throw new ContextLengthExceededException(end, contextLength);
+        }
+        if (!ragged) {
+            NDIndex rows = new NDIndex().addSliceDim(start, end);
+            return new Positions(scoped(ropeCos.get(rows), scope), scoped(ropeSin.get(rows), scope),
+                    t > 1 ? causalMask(scope, (int) t, start, config.groupSize()) : null, end);
+        }
+        if (t != 1) {
+            throw new IllegalArgumentException("rows at different positions can only decode one token each");
+        }
+        long[] pos = new long[starts.length];
+        float[] lengthMask = new float[(int) b * end];
+        for (int row = 0; row < starts.length; row++) {
+            pos[row] = starts[row];
+            for (int j = starts[row] + 1; j < end; j++) {
+                lengthMask[row * end + j] = Float.NEGATIVE_INFINITY;   // not yet written for this row
+            }
+        }
+        NDArray positions = scope.create(pos);
+        Shape perRow = new Shape(b, 1, config.numAttentionHeads() + 2L * config.numKeyValueHeads(), config.headDim());
+        NDArray mask = scope.create(lengthMask, new Shape(b, 1, 1, end));
+        return new Positions(scoped(ropeCos.get(positions), scope).reshape(perRow),
+                scoped(ropeSin.get(positions), scope).reshape(perRow),
+                dtype == DataType.FLOAT32 ? mask : mask.toType(dtype, false), end);
     }
 
     /**
