@@ -31,7 +31,15 @@ final class BatchScheduler implements AutoCloseable {
     private final List<Entry> active = new ArrayList<>();
     private final Thread thread;
     private volatile boolean closed;
+    private volatile boolean draining;
     private volatile int running;
+
+    /** The scheduler no longer takes requests (shut down, or draining after a newer model was activated). */
+    static final class ClosedException extends IllegalStateException {
+        ClosedException() {
+            super("this model is no longer served");
+        }
+    }
 
     /** A sequence and where its result goes. */
     private static final class Entry {
@@ -58,11 +66,15 @@ final class BatchScheduler implements AutoCloseable {
 
     /** Queues a sequence; its result completes the future. */
     void submit(Sequence sequence, CompletableFuture<GenerationResult> result, int queueCapacity) {
-        if (closed) {
-            throw new IllegalStateException("the engine is shut down");
+        if (closed || draining) {
+            throw new ClosedException();
         }
-        if (queueCapacity == 0 && running >= maxBatch || !waiting.offer(new Entry(sequence, result))) {
+        Entry entry = new Entry(sequence, result);
+        if (queueCapacity == 0 && running >= maxBatch || !waiting.offer(entry)) {
             throw new EngineBusyException(running, waiting.size(), 1 + waiting.size());
+        }
+        if ((closed || draining) && !thread.isAlive() && waiting.remove(entry)) {
+            throw new ClosedException();   // raced with the shutdown: nobody would take it
         }
     }
 
@@ -75,7 +87,7 @@ final class BatchScheduler implements AutoCloseable {
     }
 
     private void run() {
-        while (!closed) {
+        while (!closed && !(draining && active.isEmpty() && waiting.isEmpty())) {
             try {
                 admit();
                 if (!active.isEmpty()) {
@@ -174,6 +186,17 @@ final class BatchScheduler implements AutoCloseable {
             finished.result.complete(finished.sequence.result());
         }
         running = active.size();
+    }
+
+    /** Takes no new requests, finishes the running and queued ones, then frees the cache. */
+    void drainAndClose() {
+        draining = true;
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
     }
 
     @Override

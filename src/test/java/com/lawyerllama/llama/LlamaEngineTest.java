@@ -83,6 +83,33 @@ class LlamaEngineTest {
     }
 
     @Test
+    void activatingANewModelLetsRunningRequestsFinishOnTheOldOne() throws Exception {
+        Path dir = tmp.resolve("stories260K");
+        LlamaEngine engine = new LlamaEngine(dir, LlamaModel.load(dir, Device.cpu(), 512), tokenizer, null,
+                GenerationOptions.defaults(), 2, 2);
+        CountDownLatch started = new CountDownLatch(1);
+        LlamaEngine.Task running = engine.submit("Once upon a time", GenerationOptions.greedy(100), (id, text) -> {
+            started.countDown();
+            LlamaGenerationTest.sleep(2);
+        });
+        assertTrue(started.await(30, TimeUnit.SECONDS));
+        Path copy = tmp.resolve("copy");
+        Checkpoints.writeAtomically(copy, target -> {
+            engine.model().saveTo(target, SafetensorsReader.DType.F16, 0);
+            com.lawyerllama.llama.tokenizer.Tokenizers.convertLlama2c(
+                    SharedData.path("models/stories260K/tok512.bin"), target);
+        });
+        engine.activate(copy);
+        assertEquals(copy, engine.path());
+        GenerationResult old = running.result().get(60, TimeUnit.SECONDS);
+        assertEquals(GenerationResult.FinishReason.LENGTH, old.finishReason());
+        assertEquals(100, old.generatedTokens());
+        assertEquals(5, engine.submit("Once", GenerationOptions.greedy(5), TokenListener.NONE)
+                .result().get(30, TimeUnit.SECONDS).generatedTokens());
+        engine.close();
+    }
+
+    @Test
     void chatModelCallAndStreamAgree() {
         LlamaEngine engine = new LlamaEngine(tmp, model, tokenizer, null, GenerationOptions.defaults(), 2, 4);
         Prompt prompt = new Prompt("Lily and Tom", ChatOptions.builder().temperature(0.0).maxTokens(20).build());
