@@ -90,6 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
     private void batched(LlamaModel llama) throws Exception {
         try (BatchScheduler scheduler = new BatchScheduler(llama, concurrency, concurrency)) {
             List<java.util.concurrent.CompletableFuture<GenerationResult>> results = new ArrayList<>();
+            List<long[]> tokenTimes = new ArrayList<>();   // per stream: when each token arrived
             long start = System.nanoTime();
             for (int i = 0; i < concurrency; i++) {
                 Random random = new Random(100 + i);
@@ -99,7 +100,15 @@ public final class BenchCommand implements Callable<Integer> {
                     prompt[j] = 3 + random.nextInt(llama.config().vocabSize() - 3);
                 }
                 // no EOS: every stream decodes exactly --new-tokens
-                Sequence sequence = new Sequence(prompt, GenerationOptions.greedy(newTokens), TokenListener.NONE, () -> false,
+                long[] times = new long[newTokens];
+                int[] count = {0};
+                tokenTimes.add(times);
+                TokenListener timer = (id, text) -> {
+                    if (id >= 0 && count[0] < times.length) {
+                        times[count[0]++] = System.nanoTime();
+                    }
+                };
+                Sequence sequence = new Sequence(prompt, GenerationOptions.greedy(newTokens), timer, () -> false,
                         java.util.Set.of(), SILENT, llama.contextLength());
                 java.util.concurrent.CompletableFuture<GenerationResult> result = new java.util.concurrent.CompletableFuture<>();
                 scheduler.submit(sequence, result, concurrency);
@@ -110,8 +119,14 @@ public final class BenchCommand implements Callable<Integer> {
                 tokens += r.get().generatedTokens();
             }
             double wall = (System.nanoTime() - start) / 1e9;
-            System.out.printf("concurrency  %d (continuous batching): %.1f tokens/s total, %.1f tokens/s per stream"
-                    + " (wall time incl. the %d prefills)%n", concurrency, tokens / wall, tokens / wall / concurrency, concurrency);
+            // The window in which every stream was decoding: after the last first token, before the first finish.
+            long from = tokenTimes.stream().mapToLong(t -> t[0]).max().orElseThrow();
+            long to = tokenTimes.stream().mapToLong(t -> t[t.length - 1]).min().orElseThrow();
+            long inWindow = tokenTimes.stream().flatMapToLong(java.util.Arrays::stream).filter(t -> t > from && t <= to).count();
+            System.out.printf("concurrency  %d (continuous batching): decode %.1f tokens/s total while all %d streams decode"
+                            + " (%.1f per stream); %.1f tokens/s total over the whole run incl. the %d prefills%n",
+                    concurrency, to > from ? inWindow / ((to - from) / 1e9) : Double.NaN, concurrency,
+                    to > from ? inWindow / ((to - from) / 1e9) / concurrency : Double.NaN, tokens / wall, concurrency);
         }
     }
 
