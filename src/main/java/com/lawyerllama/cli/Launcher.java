@@ -19,6 +19,9 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 ImportCommand.class,
                 EvalCommand.class,
+                com.lawyerllama.llama.GenerateCommand.class,
+                com.lawyerllama.llama.ConvertCommand.class,
+                com.lawyerllama.llama.BenchCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {
