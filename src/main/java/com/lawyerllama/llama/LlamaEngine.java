@@ -230,6 +230,17 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         });
     }
 
+    /** The generation defaults from configuration ({@code lawyer.model.*}). */
+    public GenerationOptions defaultGenerationOptions() {
+        return defaults;
+    }
+
+    /** Tokens of prompt plus answer the served model accepts (the configured context length when none is loaded). */
+    public int contextLength() {
+        LlamaModel current = model();
+        return current == null ? contextLength : current.contextLength();
+    }
+
     @Override
     public ChatOptions getDefaultOptions() {
         return ChatOptions.builder().model(modelName()).temperature(defaults.temperature()).topP(defaults.topP())
