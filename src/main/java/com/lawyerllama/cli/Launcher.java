@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         description = "Chinese legal consultation: statute retrieval on Elasticsearch and a LLaMA model on DJL.",
         subcommands = {
                 ServeCommand.class,
+                TokenizeCommand.class,
                 com.lawyerllama.llama.GenerateCommand.class,
                 com.lawyerllama.llama.ConvertCommand.class,
                 com.lawyerllama.llama.BenchCommand.class,

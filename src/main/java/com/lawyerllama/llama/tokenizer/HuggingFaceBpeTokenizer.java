@@ -215,7 +215,6 @@ public final class HuggingFaceBpeTokenizer implements Tokenizer {
     public int[] encode(String text) {
         Vocabulary.IntList out = new Vocabulary.IntList();
         int segmentStart = 0;
-        boolean firstSegment = true;
         int i = 0;
         while (i < text.length()) {
             AddedToken matched = matchAdded(text, i);
@@ -224,15 +223,14 @@ public final class HuggingFaceBpeTokenizer implements Tokenizer {
                 continue;
             }
             if (i > segmentStart) {
-                encodeSegment(text.substring(segmentStart, i), firstSegment, out);
-                firstSegment = false;
+                encodeSegment(text.substring(segmentStart, i), segmentStart == 0, out);
             }
             out.add(matched.id);
             i += matched.content.length();
             segmentStart = i;
         }
         if (segmentStart < text.length()) {
-            encodeSegment(text.substring(segmentStart), firstSegment, out);
+            encodeSegment(text.substring(segmentStart), segmentStart == 0, out);
         }
         return out.toArray();
     }
@@ -246,7 +244,8 @@ public final class HuggingFaceBpeTokenizer implements Tokenizer {
         return null;
     }
 
-    private void encodeSegment(String segment, boolean firstSegment, Vocabulary.IntList out) {
+    /** @param atTextStart whether the segment starts the text (Metaspace's "first" prepend scheme) */
+    private void encodeSegment(String segment, boolean atTextStart, Vocabulary.IntList out) {
         String s = normalizer.apply(segment);
         if (metaspace == null) {
             encodeWord(s, out);
@@ -254,7 +253,7 @@ public final class HuggingFaceBpeTokenizer implements Tokenizer {
         }
         s = s.replace(' ', metaspace.replacement);
         boolean prepend = metaspace.prependScheme.equals("always")
-                || metaspace.prependScheme.equals("first") && firstSegment;
+                || metaspace.prependScheme.equals("first") && atTextStart;
         if (prepend && !s.isEmpty() && s.charAt(0) != metaspace.replacement) {
             s = metaspace.replacement + s;
         }
