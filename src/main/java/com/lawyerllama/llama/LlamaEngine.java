@@ -77,6 +77,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
      */
     public void activate(Path dir) throws IOException {
         long start = System.nanoTime();
+        LlamaConfig.read(dir);
         Tokenizer tokenizer = Tokenizers.load(dir);
         LlamaModel model = LlamaModel.load(dir, LlamaModel.defaultDevice(), contextLength);
         Loaded previous = current.getAndSet(serve(dir, model, tokenizer));
@@ -105,6 +106,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         } else {
             try {
                 long start = System.nanoTime();
+                LlamaConfig.read(path);   // names a missing config.json before anything else
                 tokenizer = Tokenizers.load(path);
                 model = LlamaModel.load(path, LlamaModel.defaultDevice(), properties.contextLength());
                 log.info("Loaded {} ({} parameters, {} on {}) in {} ms", path, model.parameterCount(), model.dataType(),
