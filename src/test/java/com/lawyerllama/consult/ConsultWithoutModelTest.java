@@ -1,0 +1,24 @@
+package com.lawyerllama.consult;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.lawyerllama.testsupport.Http;
+import com.lawyerllama.testsupport.IntegrationTest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** No model configured: consultation explains how to configure one, with a 503. */
+@IntegrationTest
+class ConsultWithoutModelTest {
+    @LocalServerPort
+    int port;
+
+    @Test
+    void noModelIsA503ThatSaysHowToConfigureOne() {
+        HttpResponse<String> response = new Http(port).postJson("/consult", "{\"question\":\"定金\"}");
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).isPresent();
+        assertThat(Http.json(response).path("detail").asString()).contains("lawyer.model.path");
+    }
+}

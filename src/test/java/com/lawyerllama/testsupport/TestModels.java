@@ -1,0 +1,45 @@
+package com.lawyerllama.testsupport;
+
+import ai.djl.Device;
+import com.lawyerllama.llama.Checkpoints;
+import com.lawyerllama.llama.LlamaConfig;
+import com.lawyerllama.llama.LlamaModel;
+import com.lawyerllama.llama.SafetensorsReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * Real checkpoints for tests: a small LLaMA with random weights and the real Chinese-LLaMA-2
+ * tokenizer, written in the Hugging Face layout by the engine itself and served by the real
+ * DJL engine. Its answers are not legal advice (the weights are random), but every step of the
+ * consultation path runs for real. Made once per build under {@code target/test-models}.
+ */
+public final class TestModels {
+    private TestModels() {
+    }
+
+    public static synchronized Path tinyChinese() {
+        Path dir = Path.of("target", "test-models", "tiny-zh").toAbsolutePath();
+        if (Files.isRegularFile(dir.resolve("config.json"))) {
+            return dir;
+        }
+        Path tokenizer = SharedData.path("tokenizers/chinese-llama-2");
+        LlamaConfig config = new LlamaConfig(64, 172, 2, 4, 2, 16, 1e-5, 10000.0, null, 4096, 55296, false, 1,
+                List.of(2), "float32");
+        try (LlamaModel model = LlamaModel.random(config, 7, Device.cpu(), 4096)) {
+            Checkpoints.writeAtomically(dir, tmp -> {
+                model.saveTo(tmp, SafetensorsReader.DType.F32, Long.MAX_VALUE);
+                for (String file : List.of("tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")) {
+                    Files.copy(tokenizer.resolve(file), tmp.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+}
