@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 ImportCommand.class,
                 EvalCommand.class,
+                BenchConsultCommand.class,
                 com.lawyerllama.llama.GenerateCommand.class,
                 com.lawyerllama.llama.ConvertCommand.class,
                 com.lawyerllama.llama.BenchCommand.class,

@@ -33,6 +33,12 @@ public record ConsultResponse(String conversationId, String answer, List<Article
     public record Usage(int promptTokens, int completionTokens) {
     }
 
-    public record Timings(long retrievalMs, long firstTokenMs, long totalMs) {
+    /**
+     * @param retrievalMs  finding the articles
+     * @param firstTokenMs from the request's start to the first answer token
+     * @param generationMs the model's own time (prefill and decoding, waiting for a slot excluded)
+     * @param totalMs      the whole turn inside the service, storing it included
+     */
+    public record Timings(long retrievalMs, long firstTokenMs, long generationMs, long totalMs) {
     }
 }

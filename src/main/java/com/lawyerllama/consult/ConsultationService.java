@@ -196,7 +196,8 @@ public class ConsultationService {
         List<ConsultResponse.CitationCheck> checks = citations.check(answer, pinned);
         long firstTokenMs = firstTokenAt == 0 ? 0 : (firstTokenAt - started) / 1_000_000;
         ConsultResponse.Usage usage = new ConsultResponse.Usage(generated.promptTokens(), generated.generatedTokens());
-        ConsultResponse.Timings timings = new ConsultResponse.Timings(retrievalMs, firstTokenMs, (now - started) / 1_000_000);
+        ConsultResponse.Timings timings = new ConsultResponse.Timings(retrievalMs, firstTokenMs,
+                generated.totalNanos() / 1_000_000, (now - started) / 1_000_000);
         promptTokens.increment(generated.promptTokens());
         completionTokens.increment(generated.generatedTokens());
         if (firstTokenAt != 0) {

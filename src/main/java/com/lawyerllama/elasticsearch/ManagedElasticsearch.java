@@ -58,6 +58,9 @@ public final class ManagedElasticsearch implements AutoCloseable {
     private volatile Path home;
     private volatile Path stateDir;
     private volatile boolean closing;
+    private java.nio.channels.FileChannel lockChannel;
+    private java.nio.channels.FileLock lock;
+    private volatile boolean sharedWithAnotherProcess;
 
     public ManagedElasticsearch(Settings settings) {
         this.settings = settings;
@@ -106,6 +109,15 @@ public final class ManagedElasticsearch implements AutoCloseable {
         try {
             boolean root = isRoot();
             stateDir = chooseStateDir(root);
+            if (!acquireLock()) {
+                // Another process of ours (e.g. the service while this is a CLI command) runs the node: use it.
+                sharedWithAnotherProcess = true;
+                log.info("The Elasticsearch node under {} is run by another process; using it at {}", stateDir, uri());
+                waitUntilHealthy(stateDir.resolve("logs/console.log"));
+                state = State.RUNNING;
+                reason = "running (managed by another process)";
+                return;
+            }
             home = unpack(stateDir);
             Path data = Files.createDirectories(stateDir.resolve("data"));
             Path logs = Files.createDirectories(stateDir.resolve("logs"));
@@ -148,6 +160,7 @@ public final class ManagedElasticsearch implements AutoCloseable {
             log.info("Elasticsearch is up on {} (pid {})", uri(), process.pid());
         } catch (IOException | RuntimeException e) {
             stopProcess();
+            releaseLock();
             state = State.FAILED;
             reason = e.getMessage();
             throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
@@ -159,6 +172,7 @@ public final class ManagedElasticsearch implements AutoCloseable {
     public synchronized void close() {
         closing = true;
         stopProcess();
+        releaseLock();
         if (state != State.FAILED) {
             state = State.STOPPED;
             reason = "stopped";
@@ -204,12 +218,55 @@ public final class ManagedElasticsearch implements AutoCloseable {
         process = null;
     }
 
+    /**
+     * One process manages a node directory at a time: the holder of {@code lawyer.lock}. A pid file
+     * whose process is alive while the lock is free was left by a process that died.
+     */
+    private boolean acquireLock() throws IOException {
+        if (lock != null) {
+            return true;
+        }
+        lockChannel = java.nio.channels.FileChannel.open(stateDir.resolve("lawyer.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        try {
+            lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            lockChannel = null;
+            return false;
+        }
+        return true;
+    }
+
+    private void releaseLock() {
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException e) {
+            log.debug("releasing the node lock: {}", e.getMessage());
+        }
+        lock = null;
+        lockChannel = null;
+    }
+
+    /** True when another process manages this node and this one only uses it. */
+    public boolean sharedWithAnotherProcess() {
+        return sharedWithAnotherProcess;
+    }
+
     private void waitUntilHealthy(Path consoleLog) {
         Instant deadline = Instant.now().plus(settings.startTimeout());
         URI health = uri().resolve("/_cluster/health?wait_for_status=yellow&timeout=1s");
         while (Instant.now().isBefore(deadline)) {
             Process p = process;
-            if (p == null || !p.isAlive()) {
+            if (!sharedWithAnotherProcess && (p == null || !p.isAlive())) {
                 throw new IllegalStateException("Elasticsearch exited during start-up (code "
                         + (p == null ? "?" : p.exitValue()) + "): " + tail(consoleLog));
             }

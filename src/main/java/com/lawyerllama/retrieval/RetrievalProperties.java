@@ -31,6 +31,6 @@ public record RetrievalProperties(
         @DefaultValue("2000") int maxQueryLength,
         @DefaultValue("500") int bulkSize,
         @DefaultValue("true") boolean categoryPrior,
-        @DefaultValue("true") boolean popularityPrior,
+        @DefaultValue("false") boolean popularityPrior,
         @DefaultValue("8.0") float lawBoost) {
 }

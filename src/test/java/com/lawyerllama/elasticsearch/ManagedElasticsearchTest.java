@@ -50,6 +50,14 @@ class ManagedElasticsearchTest {
             // The status recovers on its own once the cluster answers.
             assertThat(status.refresh().up()).isTrue();
 
+            // A second launcher on the same directory (a CLI command while the service runs) shares the
+            // live node instead of taking it for a stale one, and leaves it running when it closes.
+            ManagedElasticsearch sharing = TestElasticsearch.newNode(dir.resolve("es"), port);
+            sharing.start();
+            assertThat(sharing.sharedWithAnotherProcess()).isTrue();
+            sharing.close();
+            assertThat(status.refresh().up()).isTrue();
+
             List<ProcessHandle> first = processTree(node);
             assertThat(first).isNotEmpty();
             // Kill the node hard (the server JVM and its launcher): the watchdog restarts it.
