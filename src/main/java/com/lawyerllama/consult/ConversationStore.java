@@ -63,8 +63,7 @@ public class ConversationStore {
         }
         ensureIndex();
         try {
-            return "deleted".equals(client.delete(d -> d.index(index).id(id).refresh(
-                    co.elastic.clients.elasticsearch._types.Refresh.WaitFor)).result().jsonValue());
+            return "deleted".equals(client.delete(d -> d.index(index).id(id)).result().jsonValue());
         } catch (ElasticsearchException e) {
             if (e.status() == 404) {
                 return false;
@@ -93,8 +92,8 @@ public class ConversationStore {
             try {
                 String json = JSON.writeValueAsString(updated);
                 client.index(i -> {
-                    i.index(index).id(id).withJson(new java.io.StringReader(json))
-                            .refresh(co.elastic.clients.elasticsearch._types.Refresh.WaitFor);
+                    // No refresh wait: conversations are read by id, and get-by-id is real-time.
+                    i.index(index).id(id).withJson(new java.io.StringReader(json));
                     existing.ifPresentOrElse(e -> i.ifSeqNo(e.seqNo()).ifPrimaryTerm(e.primaryTerm()),
                             () -> i.opType(co.elastic.clients.elasticsearch._types.OpType.Create));
                     return i;
