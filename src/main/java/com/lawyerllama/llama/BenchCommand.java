@@ -1,0 +1,165 @@
+package com.lawyerllama.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.lawyerllama.cli.UsageException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Measures prefill and decode speed of a model (or of random weights of a given shape):
+ * prefill tokens/s, time to first token, decode tokens/s for one stream and in total at a
+ * concurrency, and peak resident memory.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measures prefill and decode speed.",
+                "  bench --model DIR [--threads N] [--concurrency C] [--prompt-tokens N] [--new-tokens N]",
+                "  bench --random 15M | 1.1B | dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000"})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory.")
+    Path model;
+
+    @Option(names = "--random", paramLabel = "SHAPE", description = "Random weights of this shape instead of --model.")
+    String random;
+
+    @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--concurrency", defaultValue = "1", description = "Sequences decoded at once (default ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--prompt-tokens", defaultValue = "64", description = "Prompt length (default ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--new-tokens", defaultValue = "128", description = "Tokens to decode (default ${DEFAULT-VALUE}).")
+    int newTokens;
+
+    @Option(names = "--warmup", defaultValue = "16", description = "Untimed decode steps first (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    /** Timings of one sequence. */
+    private record Run(long prefillNanos, long firstTokenNanos, long decodeNanos, int decoded) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        LlamaCli.logToStderr(false);
+        LlamaCli.threads(threads);
+        if ((model == null) == (random == null)) {
+            throw new UsageException("give exactly one of --model DIR or --random SHAPE");
+        }
+        if (concurrency < 1 || promptTokens < 1 || newTokens < 1) {
+            throw new UsageException("--concurrency, --prompt-tokens and --new-tokens must be ≥ 1");
+        }
+        long loadStart = System.nanoTime();
+        int context = promptTokens + newTokens + warmup + 1;
+        try (LlamaModel llama = load(context)) {
+            LlamaConfig c = llama.config();
+            System.out.printf("model        %s: dim %d, layers %d, heads %d/%d kv, hidden %d, vocab %d, %,d parameters, %s on %s%n",
+                    model != null ? model : random, c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(),
+                    c.numKeyValueHeads(), c.intermediateSize(), c.vocabSize(), llama.parameterCount(), llama.dataType(),
+                    llama.device());
+            System.out.printf("load         %.1f s, threads %d%n", (System.nanoTime() - loadStart) / 1e9, threads);
+            run(llama, 1, warmup);  // warm up: first calls initialise kernels
+            Run one = run(llama, 2, 0);
+            System.out.printf("prefill      %.1f tokens/s (%d tokens in %.1f ms)%n",
+                    promptTokens / (one.prefillNanos / 1e9), promptTokens, one.prefillNanos / 1e6);
+            System.out.printf("first token  %.1f ms%n", one.firstTokenNanos / 1e6);
+            System.out.printf("decode       %.1f tokens/s (1 stream, %d tokens)%n", one.decoded / (one.decodeNanos / 1e9), one.decoded);
+            if (concurrency > 1) {
+                ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+                try {
+                    long start = System.nanoTime();
+                    List<Future<Run>> runs = new ArrayList<>();
+                    for (int i = 0; i < concurrency; i++) {
+                        int seed = 10 + i;
+                        runs.add(pool.submit(() -> run(llama, seed, 0)));
+                    }
+                    long tokens = 0;
+                    double perStream = 0;
+                    for (Future<Run> f : runs) {
+                        Run r = f.get();
+                        tokens += r.decoded;
+                        perStream += r.decoded / (r.decodeNanos / 1e9);
+                    }
+                    double wall = (System.nanoTime() - start) / 1e9;
+                    System.out.printf("concurrency  %d: %.1f tokens/s total incl. prefill (%.1f tokens/s per stream while decoding)%n",
+                            concurrency, tokens / wall, perStream / concurrency);
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+            System.out.printf("peak RSS     %s%n", peakRss());
+        }
+        return 0;
+    }
+
+    private LlamaModel load(int context) throws IOException {
+        if (random != null) {
+            LlamaConfig shape = LlamaCli.shape(random);
+            return LlamaModel.random(shape, 42, LlamaModel.defaultDevice(), Math.max(context, 16));
+        }
+        LlamaCli.existingDirectory(model, "--model");
+        return LlamaModel.load(model, LlamaModel.defaultDevice(), context);
+    }
+
+    /** Prefill of a random prompt, then greedy decoding of --new-tokens (or {@code steps} when > 0). */
+    private Run run(LlamaModel llama, int seed, int steps) {
+        int toDecode = steps > 0 ? steps : newTokens;
+        Random random = new Random(seed);
+        long[] prompt = new long[promptTokens];
+        prompt[0] = llama.config().bosTokenId();
+        for (int i = 1; i < prompt.length; i++) {
+            prompt[i] = 3 + random.nextInt(llama.config().vocabSize() - 3);
+        }
+        try (NDManager sequence = llama.manager().newSubManager();
+             KvCache cache = llama.newCache(1, promptTokens + toDecode + 1, sequence)) {
+            long start = System.nanoTime();
+            float[] logits = logits(llama, prompt, cache, sequence);
+            long prefill = System.nanoTime() - start;
+            int next = Sampler.argmax(logits);
+            long first = System.nanoTime() - start;
+            long decodeStart = System.nanoTime();
+            for (int i = 0; i < toDecode; i++) {
+                logits = logits(llama, new long[] {next}, cache, sequence);
+                next = Sampler.argmax(logits);
+            }
+            return new Run(prefill, first, System.nanoTime() - decodeStart, toDecode);
+        }
+    }
+
+    private static float[] logits(LlamaModel llama, long[] ids, KvCache cache, NDManager sequence) {
+        try (NDManager scope = sequence.newSubManager()) {
+            NDArray logits = llama.decode(scope.create(ids, new Shape(1, ids.length)), cache);
+            return logits.toType(DataType.FLOAT32, false).toFloatArray();
+        }
+    }
+
+    /** VmHWM from /proc (Linux); "n/a" elsewhere. */
+    static String peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    long kb = Long.parseLong(line.replaceAll("\\D+", ""));
+                    return String.format("%.1f MiB", kb / 1024.0);
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux
+        }
+        return "n/a";
+    }
+}

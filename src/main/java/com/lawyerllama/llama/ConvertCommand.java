@@ -1,0 +1,70 @@
+package com.lawyerllama.llama;
+
+import ai.djl.Device;
+import com.lawyerllama.cli.UsageException;
+import com.lawyerllama.llama.tokenizer.Tokenizers;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Writes a Hugging Face model directory from a llama2.c checkpoint, or from random weights of a given shape. */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {"Converts a model into the Hugging Face layout (config.json, model.safetensors, tokenizer files).",
+                "  convert --from llama2c --checkpoint model.bin --tokenizer tokenizer.bin --out DIR",
+                "  convert --random dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000 --out DIR [--tokenizer tokenizer.bin]"})
+public final class ConvertCommand implements Callable<Integer> {
+
+    @Option(names = "--from", paramLabel = "FORMAT", description = "Source format: llama2c.")
+    String from;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "The source checkpoint.")
+    Path checkpoint;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "The source tokenizer (llama2.c tokenizer.bin).")
+    Path tokenizer;
+
+    @Option(names = "--random", paramLabel = "SHAPE",
+            description = "Random weights of this shape instead of a checkpoint (dim=,layers=,heads=,kv=,hidden=,vocab=[,seq=], or 15M, 1.1B).")
+    String random;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for --random.")
+    long seed;
+
+    @Option(names = "--dtype", defaultValue = "F32", description = "Weight file type: F32, F16, BF16 (default ${DEFAULT-VALUE}).")
+    SafetensorsReader.DType dtype;
+
+    @Option(names = "--shard-size-mb", defaultValue = "0", description = "Shard the weights at this size (0 = one file).")
+    long shardMb;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output model directory (replaced atomically).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        LlamaCli.logToStderr(false);
+        LlamaCli.threads(0);
+        if (random != null) {
+            LlamaConfig shape = LlamaCli.shape(random);
+            try (LlamaModel model = LlamaModel.random(shape, seed, Device.cpu(), shape.maxPositionEmbeddings())) {
+                Checkpoints.writeAtomically(out, tmp -> {
+                    model.saveTo(tmp, dtype, shardMb * 1024 * 1024);
+                    if (tokenizer != null) {
+                        Tokenizers.convertLlama2c(LlamaCli.existingFile(tokenizer, "--tokenizer"), tmp);
+                    }
+                });
+            }
+        } else if ("llama2c".equalsIgnoreCase(from)) {
+            if (checkpoint == null || tokenizer == null) {
+                throw new UsageException("--from llama2c needs --checkpoint FILE and --tokenizer FILE");
+            }
+            LlamaCli.existingFile(checkpoint, "--checkpoint");
+            LlamaCli.existingFile(tokenizer, "--tokenizer");
+            Llama2cImporter.convert(checkpoint, tokenizer, out, dtype);
+        } else {
+            throw new UsageException("give --from llama2c (with --checkpoint and --tokenizer) or --random SHAPE");
+        }
+        System.err.println("wrote " + out.toAbsolutePath());
+        return 0;
+    }
+}

@@ -1,0 +1,17 @@
+package com.lawyerllama.llama;
+
+/** All generation slots and the waiting queue are taken; the caller should retry later (HTTP 429). */
+public class EngineBusyException extends RuntimeException {
+    private final int retryAfterSeconds;
+
+    public EngineBusyException(int running, int queued, int retryAfterSeconds) {
+        super("the model is busy: " + running + " generations running and " + queued + " waiting; retry in "
+                + retryAfterSeconds + " s");
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** A suggested Retry-After in seconds. */
+    public int retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+}

@@ -1,0 +1,82 @@
+package com.lawyerllama.llama;
+
+import com.lawyerllama.llama.tokenizer.Tokenizer;
+import com.lawyerllama.llama.tokenizer.Tokenizers;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Generates text from a prompt with a local model; stdout carries only the generated text. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generates a continuation of a prompt (prints only the generated text; logs go to stderr).")
+public final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
+    Path model;
+
+    @Option(names = "--prompt", defaultValue = "", description = "Prompt text (BOS is added). Default: empty.")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "256", description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0.8", description = "0 = greedy (default ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Top-k filter, 0 = off (default ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--repetition-penalty", defaultValue = "1.0", description = "HF-style repetition penalty (default ${DEFAULT-VALUE}).")
+    double repetitionPenalty;
+
+    @Option(names = "--seed", description = "Seed for reproducible sampling.")
+    Long seed;
+
+    @Option(names = "--stop", description = "Stop string (repeatable).")
+    java.util.List<String> stops = new java.util.ArrayList<>();
+
+    @Option(names = "--threads", defaultValue = "0", description = "PyTorch threads (0 = engine default).")
+    int threads;
+
+    @Option(names = "--context", defaultValue = "2048", description = "Context length in tokens (default ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(names = "--verbose", description = "Log progress to stderr.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        LlamaCli.logToStderr(verbose);
+        LlamaCli.threads(threads);
+        LlamaCli.existingDirectory(model, "--model");
+        GenerationOptions options;
+        try {
+            options = new GenerationOptions(maxTokens, temperature, topK, topP, repetitionPenalty, seed, stops);
+        } catch (IllegalArgumentException e) {
+            throw new com.lawyerllama.cli.UsageException(e.getMessage());
+        }
+        Tokenizer tokenizer = Tokenizers.load(model);
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        try (LlamaModel llama = LlamaModel.load(model, LlamaModel.defaultDevice(), context)) {
+            GenerationResult result = new Generator(llama, tokenizer).generate(prompt, options, (id, text) -> {
+                out.print(text);
+                out.flush();
+            }, () -> false);
+            out.println();
+            out.flush();
+            if (verbose) {
+                System.err.printf("%d prompt tokens, %d generated, %.1f tok/s, finish %s%n", result.promptTokens(),
+                        result.generatedTokens(),
+                        result.generatedTokens() / Math.max(1e-9, (result.totalNanos() - result.timeToFirstTokenNanos()) / 1e9),
+                        result.finishReason());
+            }
+        }
+        return 0;
+    }
+}

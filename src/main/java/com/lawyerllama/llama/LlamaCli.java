@@ -1,0 +1,104 @@
+package com.lawyerllama.llama;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import com.lawyerllama.cli.UsageException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.LoggerFactory;
+
+/** What the model subcommands share: logs to stderr (stdout carries only results), thread settings, shape specs. */
+final class LlamaCli {
+    private LlamaCli() {
+    }
+
+    /** Sends all logging to stderr at WARN (INFO for our own packages when verbose). */
+    static void logToStderr(boolean verbose) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        context.reset();
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n");
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setContext(context);
+        appender.setTarget("System.err");
+        appender.setEncoder(encoder);
+        appender.start();
+        ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.WARN);
+        root.addAppender(appender);
+        context.getLogger("com.lawyerllama").setLevel(verbose ? Level.INFO : Level.WARN);
+        // DJL warns about CUDA on machines without a GPU driver; that is expected here.
+        context.getLogger("ai.djl.util.cuda").setLevel(Level.ERROR);
+    }
+
+    /** PyTorch thread counts must be set before the engine starts. */
+    static void threads(int threads) {
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        if (threads > 0) {
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+    }
+
+    static Path existingDirectory(Path dir, String option) {
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new UsageException(option + ": not a directory: " + dir);
+        }
+        return dir;
+    }
+
+    static Path existingFile(Path file, String option) {
+        if (file == null || !Files.isRegularFile(file)) {
+            throw new UsageException(option + ": no such file: " + file);
+        }
+        return file;
+    }
+
+    /**
+     * A model shape as {@code dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000[,seq=2048]}
+     * (llama2.c's names); also accepts the names {@code 15M} and {@code 1.1B}.
+     */
+    static LlamaConfig shape(String spec) {
+        String s = switch (spec.trim()) {
+            case "15M" -> "dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000,seq=256";
+            case "1.1B" -> "dim=2048,layers=22,heads=32,kv=4,hidden=5632,vocab=32000,seq=2048";
+            default -> spec;
+        };
+        Map<String, Integer> v = new TreeMap<>();
+        for (String part : s.split(",")) {
+            String[] kv = part.split("=");
+            if (kv.length != 2) {
+                throw new UsageException("model shape: expected key=value, got '" + part + "' in '" + spec + "'");
+            }
+            try {
+                v.put(kv[0].trim(), Integer.parseInt(kv[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new UsageException("model shape: '" + kv[1] + "' is not a number in '" + spec + "'");
+            }
+        }
+        for (String required : List.of("dim", "layers", "heads", "hidden", "vocab")) {
+            if (!v.containsKey(required)) {
+                throw new UsageException("model shape: missing " + required + " in '" + spec
+                        + "' (expected dim=,layers=,heads=,kv=,hidden=,vocab=[,seq=])");
+            }
+        }
+        int dim = v.get("dim");
+        int heads = v.get("heads");
+        try {
+            return new LlamaConfig(dim, v.get("hidden"), v.get("layers"), heads, v.getOrDefault("kv", heads), dim / heads,
+                    1e-5, 10000.0, null, v.getOrDefault("seq", 2048), v.get("vocab"), true, 1, List.of(2), "float32");
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("model shape '" + spec + "': " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package com.lawyerllama.llama;
+
+import java.util.Map;
+import org.springframework.boot.actuate.info.InfoContributor;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The LLaMA engine as Spring beans: the engine (Spring AI ChatModel), its health ("model") and its info. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(ModelProperties.class)
+public class LlamaConfiguration {
+
+    @Bean(destroyMethod = "close")
+    public LlamaEngine llamaEngine(ModelProperties properties) {
+        if (properties.threads() > 0) {
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(properties.threads()));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+        return LlamaEngine.fromProperties(properties);
+    }
+
+    /** {@code /actuator/health/model}: UP when loaded, DOWN when loading failed, UNKNOWN when none is configured. */
+    @Bean("model")
+    public HealthIndicator modelHealthIndicator(LlamaEngine engine) {
+        return () -> {
+            Map<String, Object> details = engine.describe();
+            Health.Builder health = engine.isLoaded() ? Health.up()
+                    : engine.loadError() != null ? Health.down() : Health.unknown();
+            return health.withDetails(details).build();
+        };
+    }
+
+    @Bean
+    public InfoContributor modelInfoContributor(LlamaEngine engine) {
+        return builder -> builder.withDetail("model", engine.describe());
+    }
+}

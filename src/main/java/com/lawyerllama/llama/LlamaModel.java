@@ -1,0 +1,348 @@
+package com.lawyerllama.llama;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The LLaMA decoder, computed exactly as Hugging Face's {@code LlamaForCausalLM}: token
+ * embedding, N × (RMSNorm → attention with RoPE and grouped KV heads → residual, RMSNorm →
+ * SwiGLU MLP → residual), final RMSNorm, classifier (tied to the embedding or not).
+ *
+ * <p>The weights are plain NDArrays in {@link #parameters()}, keyed by their Hugging Face
+ * names, so a trainer can attach gradients to them and update them in place. There is one
+ * forward pass, {@link #forward}: {@link #logits} runs it over whole sequences with a causal
+ * mask (training, scoring), {@link #decode} runs it over new tokens against a {@link KvCache}
+ * (prefill and token-by-token generation).
+ *
+ * <p>Shapes below: B batch, T new tokens, S attended positions, D hidden size, H query heads,
+ * K key/value heads, G = H / K queries per KV head, E head dim, F MLP width, V vocabulary.
+ */
+public final class LlamaModel implements AutoCloseable {
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final Map<String, NDArray> parameters;
+    private final Layer[] layers;
+    private final NDArray embedTokens;  // [V, D]
+    private final NDArray finalNorm;    // [D]
+    private final NDArray lmHead;       // [V, D], the embedding itself when tied
+    private final int contextLength;
+    private final NDArray ropeCos;      // [contextLength, E]
+    private final NDArray ropeSin;      // [contextLength, E]
+    private final NDArray rotateHalf;   // [E, E]: x.matMul(R) == cat(-x[E/2:], x[:E/2])
+
+    /** One decoder layer's weights ([out, in] as in PyTorch's Linear). */
+    private record Layer(NDArray inputNorm, NDArray wq, NDArray wk, NDArray wv, NDArray wo,
+                         NDArray postNorm, NDArray wGate, NDArray wUp, NDArray wDown) {
+    }
+
+    /**
+     * @param parameters  weights by Hugging Face name, owned by {@code manager}
+     * @param contextLength the longest sequence (prompt + generated) this instance serves;
+     *                    at most {@code max_position_embeddings}
+     */
+    public LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters, int contextLength) {
+        this.config = config;
+        this.manager = manager;
+        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        Map<String, Shape> shapes = parameterShapes(config);
+        for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+            NDArray p = parameters.get(e.getKey());
+            if (p == null) {
+                throw new ModelFormatException("missing tensor " + e.getKey());
+            }
+            if (!p.getShape().equals(e.getValue())) {
+                throw new ModelFormatException("tensor " + e.getKey() + " has shape " + p.getShape() + ", expected " + e.getValue());
+            }
+        }
+        this.embedTokens = parameters.get("model.embed_tokens.weight");
+        this.dtype = embedTokens.getDataType();
+        this.finalNorm = parameters.get("model.norm.weight");
+        this.lmHead = config.tieWordEmbeddings() ? embedTokens : parameters.get("lm_head.weight");
+        this.layers = new Layer[config.numHiddenLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "model.layers." + i + ".";
+            layers[i] = new Layer(parameters.get(p + "input_layernorm.weight"),
+                    parameters.get(p + "self_attn.q_proj.weight"), parameters.get(p + "self_attn.k_proj.weight"),
+                    parameters.get(p + "self_attn.v_proj.weight"), parameters.get(p + "self_attn.o_proj.weight"),
+                    parameters.get(p + "post_attention_layernorm.weight"),
+                    parameters.get(p + "mlp.gate_proj.weight"), parameters.get(p + "mlp.up_proj.weight"),
+                    parameters.get(p + "mlp.down_proj.weight"));
+        }
+        this.contextLength = Math.min(contextLength, config.maxPositionEmbeddings());
+        NDArray[] tables = Rope.tables(config, this.contextLength, manager, dtype);
+        this.ropeCos = tables[0];
+        this.ropeSin = tables[1];
+        this.rotateHalf = tables[2];
+    }
+
+    /** The tensors a checkpoint must hold, in Hugging Face's order, with their shapes. */
+    public static Map<String, Shape> parameterShapes(LlamaConfig c) {
+        long d = c.hiddenSize();
+        long qDim = (long) c.numAttentionHeads() * c.headDim();
+        long kvDim = (long) c.numKeyValueHeads() * c.headDim();
+        long f = c.intermediateSize();
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        shapes.put("model.embed_tokens.weight", new Shape(c.vocabSize(), d));
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            shapes.put(p + "input_layernorm.weight", new Shape(d));
+            shapes.put(p + "self_attn.q_proj.weight", new Shape(qDim, d));
+            shapes.put(p + "self_attn.k_proj.weight", new Shape(kvDim, d));
+            shapes.put(p + "self_attn.v_proj.weight", new Shape(kvDim, d));
+            shapes.put(p + "self_attn.o_proj.weight", new Shape(d, qDim));
+            shapes.put(p + "post_attention_layernorm.weight", new Shape(d));
+            shapes.put(p + "mlp.gate_proj.weight", new Shape(f, d));
+            shapes.put(p + "mlp.up_proj.weight", new Shape(f, d));
+            shapes.put(p + "mlp.down_proj.weight", new Shape(d, f));
+        }
+        shapes.put("model.norm.weight", new Shape(d));
+        if (!c.tieWordEmbeddings()) {
+            shapes.put("lm_head.weight", new Shape(c.vocabSize(), d));
+        }
+        return shapes;
+    }
+
+    /** The compute type: fp16 on a GPU, fp32 on the CPU. */
+    public static DataType defaultDataType(Device device) {
+        return device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+    }
+
+    /** The first GPU when the engine sees one, else the CPU. */
+    public static Device defaultDevice() {
+        return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    }
+
+    /** Loads a Hugging Face model directory ({@code config.json} + safetensors). */
+    public static LlamaModel load(Path dir, Device device, int contextLength) throws IOException {
+        LlamaConfig config = LlamaConfig.read(dir);
+        DataType dtype = defaultDataType(device);
+        NDManager manager = NDManager.newBaseManager(device);
+        try (SafetensorsReader reader = SafetensorsReader.openDirectory(dir)) {
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            for (Map.Entry<String, Shape> e : parameterShapes(config).entrySet()) {
+                params.put(e.getKey(), reader.load(manager, e.getKey(), e.getValue(), dtype));
+            }
+            return new LlamaModel(config, manager, params, contextLength);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** A model of the given shape with random weights (N(0, 0.02) matrices, unit norms): for benchmarks and tests. */
+    public static LlamaModel random(LlamaConfig config, long seed, Device device, int contextLength) {
+        Engine.getInstance().setRandomSeed((int) seed);
+        DataType dtype = defaultDataType(device);
+        NDManager manager = NDManager.newBaseManager(device);
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        for (Map.Entry<String, Shape> e : parameterShapes(config).entrySet()) {
+            NDArray p = e.getValue().dimension() == 1
+                    ? manager.ones(e.getValue(), dtype)
+                    : manager.randomNormal(0f, 0.02f, e.getValue(), dtype);
+            params.put(e.getKey(), p);
+        }
+        return new LlamaModel(config, manager, params, contextLength);
+    }
+
+    /** Writes {@code config.json} and the safetensors weights into {@code dir} (see {@link Checkpoints} for the atomic form). */
+    public void saveTo(Path dir, SafetensorsReader.DType fileType, long maxShardBytes) throws IOException {
+        config.write(dir, switch (fileType) {
+            case F32 -> "float32";
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+        });
+        SafetensorsWriter.write(dir, parameters, fileType, maxShardBytes);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // The forward pass
+
+    /**
+     * Logits for every position of whole sequences, with a causal mask and no cache: the
+     * training and scoring path. Differentiable with respect to {@link #parameters()}.
+     *
+     * @param tokenIds [B, T] int64 token ids
+     * @return [B, T, V]
+     */
+    public NDArray logits(NDArray tokenIds) {
+        NDArray hidden = forward(tokenIds, 0, null);    // [B, T, D]
+        return linear(hidden, lmHead);                   // [B, T, V]
+    }
+
+    /**
+     * Runs new tokens through the model against a cache, appends their keys and values to the
+     * cache, and returns the logits of the last new token: prefill (T = prompt length) and
+     * decode (T = 1).
+     *
+     * @param tokenIds [B, T] int64 token ids, at positions {@code cache.length() ..}
+     * @return [B, V] logits, in {@code tokenIds}' manager
+     */
+    public NDArray decode(NDArray tokenIds, KvCache cache) {
+        int start = cache.length();
+        long t = tokenIds.getShape().get(1);
+        if (start + t > cache.capacity()) {
+            throw new ContextLengthExceededException(start + t, cache.capacity());
+        }
+        NDArray hidden = forward(tokenIds, start, cache);                 // [B, T, D]
+        NDArray last = hidden.get(new NDIndex(":, -1, :"));              // [B, D]
+        NDArray logits = linear(last, lmHead);                            // [B, V]
+        cache.advance((int) t);
+        return logits;
+    }
+
+    /** The decoder stack over tokens at positions start .. start+T-1; returns the final-normed hidden states [B, T, D]. */
+    private NDArray forward(NDArray tokenIds, int start, KvCache cache) {
+        NDManager scope = tokenIds.getManager();
+        long b = tokenIds.getShape().get(0);
+        long t = tokenIds.getShape().get(1);
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        int group = config.groupSize();
+        int e = config.headDim();
+        long s = start + t;                              // attended positions
+        if (s > contextLength) {
+            throw new ContextLengthExceededException(s, contextLength);
+        }
+        float eps = (float) config.rmsNormEps();
+        double scale = 1.0 / Math.sqrt(e);
+
+        NDArray x = tokenIds.getNDArrayInternal()
+                .embedding(tokenIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();   // [B, T, D]
+        NDArray cos = scoped(ropeCos.get(new NDIndex("{}:{}", start, s)), scope);            // [T, E]
+        NDArray sin = scoped(ropeSin.get(new NDIndex("{}:{}", start, s)), scope);            // [T, E]
+        NDArray mask = t > 1 ? causalMask(scope, (int) t, start, group) : null;            // [G*T, S]
+
+        for (int l = 0; l < layers.length; l++) {
+            Layer w = layers[l];
+            try (NDManager layerScope = scope.newSubManager()) {
+                x.attach(layerScope);
+                // Attention: queries of G heads share one key/value head.
+                NDArray h = rmsNorm(x, w.inputNorm, eps);                                  // [B, T, D]
+                NDArray q = linear(h, w.wq).reshape(b, t, heads, e).transpose(0, 2, 1, 3);   // [B, H, T, E]
+                NDArray k = linear(h, w.wk).reshape(b, t, kvHeads, e).transpose(0, 2, 1, 3); // [B, K, T, E]
+                NDArray v = linear(h, w.wv).reshape(b, t, kvHeads, e).transpose(0, 2, 1, 3); // [B, K, T, E]
+                q = rope(q, cos, sin);
+                k = rope(k, cos, sin);
+                NDArray keys = k;                                                          // [B, K, S, E]
+                NDArray values = v;                                                        // [B, K, S, E]
+                if (cache != null) {
+                    keys = cache.appendKeys(l, start, k, layerScope);
+                    values = cache.appendValues(l, start, v, layerScope);
+                }
+                NDArray qg = q.reshape(b, kvHeads, group * t, e);                          // [B, K, G*T, E]
+                NDArray scores = qg.matMul(keys.transpose(0, 1, 3, 2)).muli(scale);      // [B, K, G*T, S]
+                if (mask != null) {
+                    scores = scores.addi(mask);
+                }
+                NDArray attn = scores.softmax(-1).matMul(values)                           // [B, K, G*T, E]
+                        .reshape(b, heads, t, e).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * e); // [B, T, H*E]
+                x = x.add(linear(attn, w.wo));                                             // [B, T, D]
+
+                // SwiGLU MLP: down(silu(gate(h)) * up(h))
+                h = rmsNorm(x, w.postNorm, eps);                                           // [B, T, D]
+                NDArray gate = linear(h, w.wGate);                                         // [B, T, F]
+                NDArray up = linear(h, w.wUp);                                             // [B, T, F]
+                NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).muli(up);                           // [B, T, F]
+                x = x.add(linear(act, w.wDown));                                           // [B, T, D]
+                x.attach(scope);
+            }
+        }
+        return rmsNorm(x, finalNorm, eps);                                                 // [B, T, D]
+    }
+
+    /** x / sqrt(mean(x²) + eps) * weight, over the last axis (computed in fp32 as HF does). */
+    private static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
+        NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray rms = x32.square().mean(new int[] {-1}, true).addi(eps).sqrt();
+        NDArray normed = x32.div(rms);
+        return (normed.getDataType() == weight.getDataType() ? normed : normed.toType(weight.getDataType(), false)).muli(weight);
+    }
+
+    /** Rotary embedding in HF's rotate-half layout: x·cos + rotate_half(x)·sin. x [B, heads, T, E]. */
+    private NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+        return x.mul(cos).addi(x.matMul(rotateHalf).muli(sin));
+    }
+
+    /** y = x · Wᵀ for W [out, in]. */
+    private static NDArray linear(NDArray x, NDArray weight) {
+        return x.getNDArrayInternal().linear(x, weight, null).singletonOrThrow();
+    }
+
+    /** Additive mask [G*T, S]: row g*T + i (query at position start+i) sees positions ≤ start+i. */
+    private NDArray causalMask(NDManager scope, int t, int start, int group) {
+        int s = start + t;
+        float[] mask = new float[group * t * s];
+        for (int g = 0; g < group; g++) {
+            for (int i = 0; i < t; i++) {
+                int row = (g * t + i) * s;
+                for (int j = start + i + 1; j < s; j++) {
+                    mask[row + j] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        NDArray m = scope.create(mask, new Shape((long) group * t, s));
+        return dtype == DataType.FLOAT32 ? m : m.toType(dtype, false);
+    }
+
+    private static NDArray scoped(NDArray array, NDManager scope) {
+        array.attach(scope);
+        return array;
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    /** A fresh cache for {@code batch} sequences of up to {@code capacity} positions. */
+    public KvCache newCache(int batch, int capacity, NDManager owner) {
+        return new KvCache(config, batch, Math.min(capacity, contextLength), owner, dtype);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** Weights by Hugging Face tensor name, in checkpoint order. */
+    public Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    public long parameterCount() {
+        return parameters.entrySet().stream()
+                .filter(e -> !(config.tieWordEmbeddings() && e.getKey().equals("lm_head.weight")))
+                .mapToLong(e -> e.getValue().size()).sum();
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    public DataType dataType() {
+        return dtype;
+    }
+
+    public Device device() {
+        return embedTokens.getDevice();
+    }
+
+    /** The manager that owns the weights; sequences make their own sub-managers. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
