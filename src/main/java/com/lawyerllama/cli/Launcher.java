@@ -16,13 +16,10 @@ import picocli.CommandLine.Command;
         description = "Chinese legal consultation: statute retrieval on Elasticsearch and a LLaMA model on DJL.",
         subcommands = {
                 ServeCommand.class,
-<<<<<<< HEAD
                 TokenizeCommand.class,
-=======
                 com.lawyerllama.llama.GenerateCommand.class,
                 com.lawyerllama.llama.ConvertCommand.class,
                 com.lawyerllama.llama.BenchCommand.class,
->>>>>>> engine
                 CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {
