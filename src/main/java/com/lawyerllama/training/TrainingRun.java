@@ -143,6 +143,11 @@ public final class TrainingRun {
             }
             status.state = RunStatus.State.CANCELLED;
         } catch (Exception | OutOfMemoryError e) {
+            if (Thread.currentThread().isInterrupted() || e instanceof java.nio.channels.ClosedByInterruptException) {
+                // Shutdown while writing: the run stays RUNNING on disk and resumes from its last checkpoint.
+                event("state", status);
+                return;
+            }
             status.state = RunStatus.State.FAILED;
             status.error = e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
         } finally {
