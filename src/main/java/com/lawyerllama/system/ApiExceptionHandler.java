@@ -27,7 +27,9 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
                                                              HttpStatusCode statusCode, WebRequest request) {
+        // Spring passes body == null for ErrorResponse exceptions (ApiException); their own body carries the detail.
         ProblemDetail problem = body instanceof ProblemDetail p ? p
+                : body == null && ex instanceof org.springframework.web.ErrorResponse er ? er.getBody()
                 : ProblemDetail.forStatusAndDetail(statusCode, HttpStatus.valueOf(statusCode.value()).getReasonPhrase());
         if (request instanceof ServletWebRequest servlet) {
             Problems.decorate(problem, servlet.getRequest());

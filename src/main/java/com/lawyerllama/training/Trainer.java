@@ -42,6 +42,7 @@ public final class Trainer {
      */
     public static void trainStage(TrainingPlan plan, TrainingPlan.Stage stage, StageData data, LlamaModel model,
                                   TrainableWeights weights, AdamW optimizer, int startStep, Hooks hooks) throws IOException {
+        noGradientRecording();
         int total = data.totalSteps();
         int accum = stage.accumulation();
         if (startStep == 0) {
@@ -83,6 +84,16 @@ public final class Trainer {
                 hooks.checkpoint(done);
             }
         }
+    }
+
+    /**
+     * PyTorch records gradients per thread and does so by default on a new thread (the runner's);
+     * the loop records only inside its GradientCollector, and the in-place AdamW update of leaf
+     * weights must happen with recording off.
+     */
+    static void noGradientRecording() {
+        Engine.getInstance();   // loads the native library on first use
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     }
 
     /**

@@ -16,14 +16,15 @@ import org.springframework.context.event.EventListener;
 public class TrainingConfiguration {
 
     @Bean
-    public DistractorArticles distractorArticles(@Value("${lawyer.training.data-root:../shared/data}") Path dataRoot) {
-        return new RandomStatuteDistractors(dataRoot.resolve("laws"));
+    public DistractorArticles distractorArticles(@Value("${lawyer.training.data-root:../shared/data}") String dataRoot) {
+        return new RandomStatuteDistractors(Path.of(dataRoot).resolve("laws"));
     }
 
     @Bean(destroyMethod = "shutdown")
-    public TrainingRuns trainingRuns(DataDirectory data, @Value("${lawyer.training.data-root:../shared/data}") Path dataRoot,
-                                     DistractorArticles distractors) {
-        return new TrainingRuns(data.resolve("training/runs"), dataRoot.toAbsolutePath().normalize(), distractors);
+    public TrainingRuns trainingRuns(DataDirectory data, @Value("${lawyer.training.data-root:../shared/data}") String dataRoot,
+                                     DistractorArticles distractors, @Value("${lawyer.training.threads:0}") int threads) {
+        // A String, not a Path: Spring would read "../x" as a classpath-style resource path.
+        return new TrainingRuns(data.resolve("training/runs"), Path.of(dataRoot).toAbsolutePath().normalize(), distractors, threads);
     }
 
     /** Unfinished runs resume once the application is up, not while it starts. */

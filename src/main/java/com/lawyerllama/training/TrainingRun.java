@@ -128,6 +128,7 @@ public final class TrainingRun {
      */
     public void execute() {
         try {
+            Trainer.noGradientRecording();
             status.state = RunStatus.State.RUNNING;
             status.started = status.started == null ? Instant.now().toString() : status.started;
             status.error = null;
@@ -173,6 +174,7 @@ public final class TrainingRun {
             tokenizerSource = resumeFrom;
             Files.copy(resumeFrom.resolve(METRICS), dir.resolve(METRICS), StandardCopyOption.REPLACE_EXISTING);
             firstStage = trainerState.get("stageIndex").asInt();
+            status.tokensSeen = trainerState.get("tokensSeen").asLong();   // steps after the checkpoint are redone
             if (trainerState.get("stageDone").asBoolean()) {
                 firstStage++;
                 trainerState = null;
