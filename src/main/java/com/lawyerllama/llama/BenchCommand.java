@@ -12,9 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -51,7 +48,7 @@ public final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     /** Timings of one sequence. */
-    private record Run(long prefillNanos, long firstTokenNanos, long decodeNanos, int decoded) {
+    private record Run(long prefillNanos, long firstTokenNanos, long decodeNanos, long decodeCpuNanos, int decoded) {
     }
 
     @Override
@@ -78,34 +75,108 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("prefill      %.1f tokens/s (%d tokens in %.1f ms)%n",
                     promptTokens / (one.prefillNanos / 1e9), promptTokens, one.prefillNanos / 1e6);
             System.out.printf("first token  %.1f ms%n", one.firstTokenNanos / 1e6);
-            System.out.printf("decode       %.1f tokens/s (1 stream, %d tokens)%n", one.decoded / (one.decodeNanos / 1e9), one.decoded);
+            System.out.printf("decode       %.1f tokens/s (1 stream, %d tokens; %.1f tokens per CPU-second of the decoding thread,"
+                            + " which differs from the first number when other processes compete for the cores)%n",
+                    one.decoded / (one.decodeNanos / 1e9), one.decoded, one.decoded / (one.decodeCpuNanos / 1e9));
             if (concurrency > 1) {
-                ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-                try {
-                    long start = System.nanoTime();
-                    List<Future<Run>> runs = new ArrayList<>();
-                    for (int i = 0; i < concurrency; i++) {
-                        int seed = 10 + i;
-                        runs.add(pool.submit(() -> run(llama, seed, 0)));
-                    }
-                    long tokens = 0;
-                    double perStream = 0;
-                    for (Future<Run> f : runs) {
-                        Run r = f.get();
-                        tokens += r.decoded;
-                        perStream += r.decoded / (r.decodeNanos / 1e9);
-                    }
-                    double wall = (System.nanoTime() - start) / 1e9;
-                    System.out.printf("concurrency  %d: %.1f tokens/s total incl. prefill (%.1f tokens/s per stream while decoding)%n",
-                            concurrency, tokens / wall, perStream / concurrency);
-                } finally {
-                    pool.shutdownNow();
-                }
+                batched(llama);
             }
             System.out.printf("peak RSS     %s%n", peakRss());
         }
         return 0;
     }
+
+    /** C sequences through the engine's continuous batching: total tokens/s and per-stream rate. */
+    private void batched(LlamaModel llama) throws Exception {
+        try (BatchScheduler scheduler = new BatchScheduler(llama, concurrency, concurrency)) {
+            List<java.util.concurrent.CompletableFuture<GenerationResult>> results = new ArrayList<>();
+            List<long[]> tokenTimes = new ArrayList<>();   // per stream: when each token arrived
+            long start = System.nanoTime();
+            for (int i = 0; i < concurrency; i++) {
+                Random random = new Random(100 + i);
+                int[] prompt = new int[promptTokens];
+                prompt[0] = llama.config().bosTokenId();
+                for (int j = 1; j < prompt.length; j++) {
+                    prompt[j] = 3 + random.nextInt(llama.config().vocabSize() - 3);
+                }
+                // no EOS: every stream decodes exactly --new-tokens
+                long[] times = new long[newTokens];
+                int[] count = {0};
+                tokenTimes.add(times);
+                TokenListener timer = (id, text) -> {
+                    if (id >= 0 && count[0] < times.length) {
+                        times[count[0]++] = System.nanoTime();
+                    }
+                };
+                Sequence sequence = new Sequence(prompt, GenerationOptions.greedy(newTokens), timer, () -> false,
+                        java.util.Set.of(), SILENT, llama.contextLength());
+                java.util.concurrent.CompletableFuture<GenerationResult> result = new java.util.concurrent.CompletableFuture<>();
+                scheduler.submit(sequence, result, concurrency);
+                results.add(result);
+            }
+            long tokens = 0;
+            for (var r : results) {
+                tokens += r.get().generatedTokens();
+            }
+            double wall = (System.nanoTime() - start) / 1e9;
+            // The window in which every stream was decoding: after the last first token, before the first finish.
+            long from = tokenTimes.stream().mapToLong(t -> t[0]).max().orElseThrow();
+            long to = tokenTimes.stream().mapToLong(t -> t[t.length - 1]).min().orElseThrow();
+            long inWindow = tokenTimes.stream().flatMapToLong(java.util.Arrays::stream).filter(t -> t > from && t <= to).count();
+            System.out.printf("concurrency  %d (continuous batching): decode %.1f tokens/s total while all %d streams decode"
+                            + " (%.1f per stream); %.1f tokens/s total over the whole run incl. the %d prefills%n",
+                    concurrency, to > from ? inWindow / ((to - from) / 1e9) : Double.NaN, concurrency,
+                    to > from ? inWindow / ((to - from) / 1e9) / concurrency : Double.NaN, tokens / wall, concurrency);
+        }
+    }
+
+    /** Bench decodes no text: a tokenizer stand-in whose streaming decoder yields nothing. */
+    private static final com.lawyerllama.llama.tokenizer.Tokenizer SILENT = new com.lawyerllama.llama.tokenizer.Tokenizer() {
+        @Override
+        public int[] encode(String text) {
+            return new int[0];
+        }
+
+        @Override
+        public String decode(int[] ids) {
+            return "";
+        }
+
+        @Override
+        public StreamingDecoder streamingDecoder() {
+            return new StreamingDecoder() {
+                @Override
+                public String append(int id) {
+                    return "";
+                }
+
+                @Override
+                public String flush() {
+                    return "";
+                }
+            };
+        }
+
+        @Override
+        public int vocabSize() {
+            return 0;
+        }
+
+        @Override
+        public int bosId() {
+            return 1;
+        }
+
+        @Override
+        public int eosId() {
+            return 2;
+        }
+
+        @Override
+        public String piece(int id) {
+            return "";
+        }
+    };
 
     private LlamaModel load(int context) throws IOException {
         if (random != null) {
@@ -132,12 +203,15 @@ public final class BenchCommand implements Callable<Integer> {
             long prefill = System.nanoTime() - start;
             int next = Sampler.argmax(logits);
             long first = System.nanoTime() - start;
+            java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpuStart = cpu.getCurrentThreadCpuTime();
             long decodeStart = System.nanoTime();
             for (int i = 0; i < toDecode; i++) {
                 logits = logits(llama, new long[] {next}, cache, sequence);
                 next = Sampler.argmax(logits);
             }
-            return new Run(prefill, first, System.nanoTime() - decodeStart, toDecode);
+            long decodeNanos = System.nanoTime() - decodeStart;
+            return new Run(prefill, first, decodeNanos, cpu.getCurrentThreadCpuTime() - cpuStart, toDecode);
         }
     }
 

@@ -61,8 +61,9 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new com.lawyerllama.cli.UsageException(e.getMessage());
         }
+        LlamaConfig.read(model);   // a directory without config.json is reported as such, before the tokenizer
         Tokenizer tokenizer = Tokenizers.load(model);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);   // UTF-8 whatever the platform default
         try (LlamaModel llama = LlamaModel.load(model, LlamaModel.defaultDevice(), context)) {
             GenerationResult result = new Generator(llama, tokenizer).generate(prompt, options, (id, text) -> {
                 out.print(text);

@@ -37,64 +37,29 @@ public final class Generator {
      * @throws ContextLengthExceededException when the prompt leaves no room in the context
      */
     public GenerationResult generate(int[] prompt, GenerationOptions options, TokenListener listener, BooleanSupplier cancelled) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("the prompt must hold at least one token (BOS)");
+        Sequence sequence = new Sequence(prompt, options, listener,
+                () -> cancelled.getAsBoolean() || Thread.currentThread().isInterrupted(),
+                eosIds, tokenizer, model.contextLength());
+        if (sequence.finished()) {
+            return sequence.result();
         }
-        int context = model.contextLength();
-        if (prompt.length >= context) {
-            throw new ContextLengthExceededException(prompt.length + 1L, context);
-        }
-        int maxNew = Math.min(options.maxNewTokens(), context - prompt.length);
-        long start = System.nanoTime();
-        long firstToken = 0;
-        Sampler sampler = new Sampler(options);
-        sampler.observe(prompt);
-        StopStringFilter text = new StopStringFilter(options.stopStrings());
-        Tokenizer.StreamingDecoder decoder = tokenizer.streamingDecoder();
-        GenerationResult.FinishReason reason = GenerationResult.FinishReason.LENGTH;
-        int generated = 0;
-        try (NDManager sequence = model.manager().newSubManager();
-             KvCache cache = model.newCache(1, prompt.length + maxNew, sequence)) {
-            float[] logits = step(prompt, cache, sequence);
-            while (generated < maxNew) {
-                if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
-                    reason = GenerationResult.FinishReason.CANCELLED;
-                    break;
-                }
-                int next = sampler.sample(logits);
-                generated++;
-                if (firstToken == 0) {
-                    firstToken = System.nanoTime() - start;
-                }
-                if (eosIds.contains(next)) {
-                    reason = GenerationResult.FinishReason.STOP;
-                    listener.onToken(next, "");
-                    break;
-                }
-                sampler.observe(next);
-                String piece = text.append(decoder.append(next));
-                listener.onToken(next, piece);
-                if (text.stopped()) {
-                    reason = GenerationResult.FinishReason.STOP;
-                    break;
-                }
-                if (generated < maxNew) {
-                    logits = step(new int[] {next}, cache, sequence);
-                }
+        try (NDManager memory = model.manager().newSubManager();
+             KvCache cache = model.newCache(1, sequence.positionsNeeded(), memory)) {
+            float[] logits = step(model, prompt, cache, memory);
+            for (int next = sequence.accept(logits); next >= 0; next = sequence.accept(logits)) {
+                logits = step(model, new int[] {next}, cache, memory);
             }
         }
-        if (reason != GenerationResult.FinishReason.STOP || !text.stopped()) {
-            String rest = text.finish(decoder.flush());
-            if (!rest.isEmpty()) {
-                listener.onToken(-1, rest);
-            }
-        }
-        return new GenerationResult(text.text(), prompt.length, generated, reason, firstToken, System.nanoTime() - start);
+        return sequence.result();
+    }
+
+    Set<Integer> eosIds() {
+        return eosIds;
     }
 
     /** Runs tokens through the model in a scope of its own; returns the last position's logits. */
-    private float[] step(int[] tokens, KvCache cache, NDManager sequence) {
-        try (NDManager scope = sequence.newSubManager()) {
+    static float[] step(LlamaModel model, int[] tokens, KvCache cache, NDManager memory) {
+        try (NDManager scope = memory.newSubManager()) {
             long[] ids = new long[tokens.length];
             for (int i = 0; i < tokens.length; i++) {
                 ids[i] = tokens[i];

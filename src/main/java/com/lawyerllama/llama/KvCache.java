@@ -5,22 +5,26 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 
 /**
- * Keys and values of the positions a sequence has seen, per layer, preallocated to a fixed
- * capacity ([B, K, capacity, E] each) so a decode step writes one slot instead of copying.
+ * Keys and values of the positions each sequence (row) has seen, per layer, preallocated to
+ * a fixed capacity ([rows, K, capacity, E] each) so a decode step writes one slot instead of
+ * copying. A forward over B rows uses rows 0..B-1; rows may be at different positions
+ * (continuous batching), each with its own length.
  */
 public final class KvCache implements AutoCloseable {
     private final NDArray[] keys;
     private final NDArray[] values;
     private final NDManager manager;
     private final int capacity;
-    private int length;
+    private final int[] lengths;
 
-    KvCache(LlamaConfig config, int batch, int capacity, NDManager owner, DataType dtype) {
+    KvCache(LlamaConfig config, int rows, int capacity, NDManager owner, DataType dtype) {
         this.manager = owner.newSubManager();
         this.capacity = capacity;
-        Shape shape = new Shape(batch, config.numKeyValueHeads(), capacity, config.headDim());
+        this.lengths = new int[rows];
+        Shape shape = new Shape(rows, config.numKeyValueHeads(), capacity, config.headDim());
         this.keys = new NDArray[config.numHiddenLayers()];
         this.values = new NDArray[config.numHiddenLayers()];
         for (int l = 0; l < keys.length; l++) {
@@ -29,39 +33,104 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
-    /** Writes k [B, K, T, E] at positions start.. and returns all keys so far [B, K, start+T, E] (a view in {@code scope}). */
-    NDArray appendKeys(int layer, int start, NDArray k, NDManager scope) {
-        return write(keys[layer], start, k, scope);
+    private KvCache(KvCache parent, int row) {
+        this.manager = parent.manager.newSubManager();
+        this.capacity = parent.capacity;
+        this.lengths = new int[1];
+        this.keys = new NDArray[parent.keys.length];
+        this.values = new NDArray[parent.values.length];
+        NDIndex index = new NDIndex().addSliceDim(row, row + 1);
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = parent.keys[l].get(index);       // views: writes land in the parent's memory
+            values[l] = parent.values[l].get(index);
+            keys[l].attach(manager);
+            values[l].attach(manager);
+        }
     }
 
-    NDArray appendValues(int layer, int start, NDArray v, NDManager scope) {
-        return write(values[layer], start, v, scope);
+    /** A one-row cache over row {@code row} of this one (sharing its memory), e.g. to prefill one sequence of a batch. */
+    KvCache row(int row) {
+        return new KvCache(this, row);
     }
 
-    private static NDArray write(NDArray cache, int start, NDArray update, NDManager scope) {
-        long end = start + update.getShape().get(2);
-        cache.set(new NDIndex(":, :, {}:{}", start, end), update);
-        NDArray seen = cache.get(new NDIndex(":, :, :{}", end));
+    /** Writes k [B, K, T, E] at each row's position and returns all keys so far [B, K, S, E] (a view in {@code scope}). */
+    NDArray appendKeys(int layer, int[] starts, NDArray k, NDManager scope) {
+        return write(keys[layer], starts, k, scope);
+    }
+
+    NDArray appendValues(int layer, int[] starts, NDArray v, NDManager scope) {
+        return write(values[layer], starts, v, scope);
+    }
+
+    private static NDArray write(NDArray cache, int[] starts, NDArray update, NDManager scope) {
+        int rows = starts.length;
+        long t = update.getShape().get(2);
+        int end = 0;
+        boolean uniform = true;
+        for (int start : starts) {
+            uniform &= start == starts[0];
+            end = Math.max(end, (int) (start + t));
+        }
+        // NDIndex built directly: parsing an index string costs more than the copy
+        if (uniform) {
+            cache.set(new NDIndex().addSliceDim(0, rows).addAllDim().addSliceDim(starts[0], end), update);
+        } else {
+            for (int b = 0; b < rows; b++) {
+                NDArray row = update.get(new NDIndex().addSliceDim(b, b + 1));
+                cache.set(new NDIndex().addSliceDim(b, b + 1).addAllDim().addSliceDim(starts[b], starts[b] + t), row);
+                row.close();
+            }
+        }
+        NDArray seen = cache.get(new NDIndex().addSliceDim(0, rows).addAllDim().addSliceDim(0, end));
         seen.attach(scope);
         return seen;
     }
 
-    /** Positions already in the cache. */
+    /** Positions already in row 0 (the sequence of a one-row cache). */
     public int length() {
-        return length;
+        return lengths[0];
+    }
+
+    /** Positions already in each of the first {@code rows} rows. */
+    int[] lengths(int rows) {
+        return Arrays.copyOf(lengths, rows);
     }
 
     public int capacity() {
         return capacity;
     }
 
-    void advance(int tokens) {
-        length += tokens;
+    public int rows() {
+        return lengths.length;
+    }
+
+    void advance(int rows, int tokens) {
+        for (int b = 0; b < rows; b++) {
+            lengths[b] += tokens;
+        }
+    }
+
+    /** Copies row {@code from} over row {@code to} (keeping the active rows contiguous when a sequence leaves a batch). */
+    void moveRow(int from, int to) {
+        NDIndex src = new NDIndex().addSliceDim(from, from + 1);
+        NDIndex dst = new NDIndex().addSliceDim(to, to + 1);
+        for (int l = 0; l < keys.length; l++) {
+            try (NDArray k = keys[l].get(src); NDArray v = values[l].get(src)) {
+                keys[l].set(dst, k);
+                values[l].set(dst, v);
+            }
+        }
+        lengths[to] = lengths[from];
+        lengths[from] = 0;
+    }
+
+    void setLength(int row, int length) {
+        lengths[row] = length;
     }
 
     /** Forgets everything (the memory is kept for the next sequence). */
     public void reset() {
-        length = 0;
+        Arrays.fill(lengths, 0);
     }
 
     @Override

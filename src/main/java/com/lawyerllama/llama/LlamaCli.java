@@ -65,13 +65,14 @@ final class LlamaCli {
     }
 
     /**
-     * A model shape as {@code dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000[,seq=2048]}
-     * (llama2.c's names); also accepts the names {@code 15M} and {@code 1.1B}.
+     * A model shape as {@code dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000[,seq=2048][,tied=0]}
+     * (llama2.c's names; tied=1, a classifier shared with the embedding, is the default); also
+     * accepts the names {@code 15M} (llama2.c's stories15M) and {@code 1.1B} (TinyLlama's shape).
      */
     static LlamaConfig shape(String spec) {
         String s = switch (spec.trim()) {
-            case "15M" -> "dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000,seq=256";
-            case "1.1B" -> "dim=2048,layers=22,heads=32,kv=4,hidden=5632,vocab=32000,seq=2048";
+            case "15M" -> "dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000,seq=1024";
+            case "1.1B" -> "dim=2048,layers=22,heads=32,kv=4,hidden=5632,vocab=32000,seq=2048,tied=0";  // TinyLlama
             default -> spec;
         };
         Map<String, Integer> v = new TreeMap<>();
@@ -96,7 +97,8 @@ final class LlamaCli {
         int heads = v.get("heads");
         try {
             return new LlamaConfig(dim, v.get("hidden"), v.get("layers"), heads, v.getOrDefault("kv", heads), dim / heads,
-                    1e-5, 10000.0, null, v.getOrDefault("seq", 2048), v.get("vocab"), true, 1, List.of(2), "float32");
+                    1e-5, 10000.0, null, v.getOrDefault("seq", 2048), v.get("vocab"), v.getOrDefault("tied", 1) != 0, 1,
+                    List.of(2), "float32");
         } catch (IllegalArgumentException e) {
             throw new UsageException("model shape '" + spec + "': " + e.getMessage());
         }

@@ -1,6 +1,5 @@
 package com.lawyerllama.llama;
 
-import ai.djl.Device;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -8,15 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.ai.chat.messages.AssistantMessage;
@@ -31,24 +25,27 @@ import org.springframework.ai.chat.prompt.Prompt;
 import reactor.core.publisher.Flux;
 
 /**
- * The one loaded model, shared by every request: a fixed number of generations run at once
- * (each with its own KV cache), a bounded queue waits behind them, and anything beyond that
- * is refused with {@link EngineBusyException} at once rather than piling up.
+ * The one loaded model, shared by every request: up to {@code max-concurrency} generations
+ * are decoded together as one batch (continuous batching, see {@link BatchScheduler}), a
+ * bounded queue waits behind them, and anything beyond that is refused with
+ * {@link EngineBusyException} at once rather than piling up.
  *
  * <p>It is the application's Spring AI {@link ChatModel} (blocking and streaming).
  */
 public class LlamaEngine implements ChatModel, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LlamaEngine.class);
 
-    private final Path path;
-    private final LlamaModel model;
-    private final Tokenizer tokenizer;
-    private final String loadError;
     private final GenerationOptions defaults;
-    private final ThreadPoolExecutor workers;
     private final int maxConcurrency;
     private final int queueCapacity;
-    private final AtomicInteger running = new AtomicInteger();
+    private final int contextLength;
+    private final AtomicReference<Loaded> current = new AtomicReference<>();
+    private volatile Path path;
+    private volatile String loadError;
+
+    /** A model being served: the model, its tokenizer and the scheduler that runs its generations. */
+    private record Loaded(Path path, LlamaModel model, Tokenizer tokenizer, BatchScheduler scheduler, Set<Integer> eosIds) {
+    }
 
     /** An engine over an already loaded model (or {@code model == null} for "no model"). */
     public LlamaEngine(Path path, LlamaModel model, Tokenizer tokenizer, String loadError, GenerationOptions defaults,
@@ -57,24 +54,50 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
             throw new IllegalArgumentException("max-concurrency must be ≥ 1 and queue-capacity ≥ 0");
         }
         this.path = path;
-        this.model = model;
-        this.tokenizer = tokenizer;
         this.loadError = loadError;
         this.defaults = defaults;
         this.maxConcurrency = maxConcurrency;
         this.queueCapacity = queueCapacity;
-        BlockingQueue<Runnable> queue = queueCapacity == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queueCapacity);
-        AtomicInteger threadCount = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(maxConcurrency, maxConcurrency, 60, TimeUnit.SECONDS, queue, r -> {
-            Thread t = new Thread(r, "llama-generate-" + threadCount.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
+        this.contextLength = model == null ? 2048 : model.contextLength();
+        if (model != null) {
+            current.set(serve(path, model, tokenizer));
+        }
+    }
+
+    private Loaded serve(Path dir, LlamaModel model, Tokenizer tokenizer) {
+        return new Loaded(dir, model, tokenizer, new BatchScheduler(model, maxConcurrency, queueCapacity),
+                new Generator(model, tokenizer).eosIds());
+    }
+
+    /**
+     * Loads the model in {@code dir} and serves it from now on, without downtime: requests
+     * already running or queued finish on the previous model, which is then closed.
+     *
+     * @throws IOException or {@link ModelFormatException} when {@code dir} cannot be loaded (the current model stays)
+     */
+    public void activate(Path dir) throws IOException {
+        long start = System.nanoTime();
+        LlamaConfig.read(dir);
+        Tokenizer tokenizer = Tokenizers.load(dir);
+        LlamaModel model = LlamaModel.load(dir, LlamaModel.defaultDevice(), contextLength);
+        Loaded previous = current.getAndSet(serve(dir, model, tokenizer));
+        path = dir;
+        loadError = null;
+        log.info("Activated {} ({} parameters) in {} ms", dir, model.parameterCount(), (System.nanoTime() - start) / 1_000_000);
+        if (previous != null) {
+            Thread retire = new Thread(() -> {
+                previous.scheduler().drainAndClose();
+                previous.model().close();
+                log.info("Closed the previous model {}", previous.path());
+            }, "llama-retire");
+            retire.setDaemon(true);
+            retire.start();
+        }
     }
 
     /** Loads the model that {@code properties.path()} names; a failure is logged and reported by health, not thrown. */
     public static LlamaEngine fromProperties(ModelProperties properties) {
-        Path path = properties.path();
+        Path path = properties.path() == null || properties.path().toString().isBlank() ? null : properties.path();
         LlamaModel model = null;
         Tokenizer tokenizer = null;
         String error = null;
@@ -83,6 +106,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         } else {
             try {
                 long start = System.nanoTime();
+                LlamaConfig.read(path);   // names a missing config.json before anything else
                 tokenizer = Tokenizers.load(path);
                 model = LlamaModel.load(path, LlamaModel.defaultDevice(), properties.contextLength());
                 log.info("Loaded {} ({} parameters, {} on {}) in {} ms", path, model.parameterCount(), model.dataType(),
@@ -123,8 +147,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
      * @throws ModelNotLoadedException when there is no model
      */
     public Task submit(String prompt, GenerationOptions options, TokenListener listener) {
-        Tokenizer tok = requireTokenizer();
-        return submit(() -> tok.encode(prompt, true), options, listener);
+        return submit(() -> requireLoaded().tokenizer().encode(prompt, true), options, listener);
     }
 
     /** Queues a generation after the given prompt tokens (BOS included by the caller). */
@@ -133,28 +156,22 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
     }
 
     private Task submit(java.util.function.Supplier<int[]> prompt, GenerationOptions options, TokenListener listener) {
-        requireTokenizer();
-        Task task = new Task();
-        Generator generator = new Generator(model, tokenizer);
-        try {
-            workers.execute(() -> {
-                if (task.cancelled.get()) {
-                    task.result.complete(new GenerationResult("", 0, 0, GenerationResult.FinishReason.CANCELLED, 0, 0));
-                    return;
-                }
-                running.incrementAndGet();
-                try {
-                    task.result.complete(generator.generate(prompt.get(), options, listener, task.cancelled::get));
-                } catch (Throwable e) {
-                    task.result.completeExceptionally(e);
-                } finally {
-                    running.decrementAndGet();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            throw new EngineBusyException(running.get(), workers.getQueue().size(), 1 + workers.getQueue().size());
+        while (true) {
+            Loaded loaded = requireLoaded();
+            Task task = new Task();
+            Sequence sequence = new Sequence(prompt.get(), options, listener, task.cancelled::get, loaded.eosIds(),
+                    loaded.tokenizer(), loaded.model().contextLength());
+            if (sequence.finished()) {
+                task.result.complete(sequence.result());
+                return task;
+            }
+            try {
+                loaded.scheduler().submit(sequence, task.result, queueCapacity);
+                return task;
+            } catch (BatchScheduler.ClosedException e) {
+                // a new model was activated in between: submit to that one
+            }
         }
-        return task;
     }
 
     /** Streams the generated text (one element per non-empty piece); disposing the subscription cancels. */
@@ -267,11 +284,13 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
     // ---------------------------------------------------------------------------------------
 
     public boolean isLoaded() {
-        return model != null;
+        return current.get() != null;
     }
 
     /** What health and info report. */
     public Map<String, Object> describe() {
+        Loaded loaded = current.get();
+        LlamaModel model = loaded == null ? null : loaded.model();
         Map<String, Object> d = new java.util.LinkedHashMap<>();
         d.put("loaded", isLoaded());
         d.put("path", path == null ? "(lawyer.model.path not set)" : path.toString());
@@ -290,8 +309,8 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         }
         d.put("maxConcurrency", maxConcurrency);
         d.put("queueCapacity", queueCapacity);
-        d.put("running", running.get());
-        d.put("queued", workers.getQueue().size());
+        d.put("running", loaded == null ? 0 : loaded.scheduler().running());
+        d.put("queued", loaded == null ? 0 : loaded.scheduler().waiting());
         return d;
     }
 
@@ -303,40 +322,38 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         return path;
     }
 
+    /** The model being served now (null when none). */
     public LlamaModel model() {
-        return model;
+        Loaded loaded = current.get();
+        return loaded == null ? null : loaded.model();
     }
 
+    /** The tokenizer of the model being served now (null when none). */
     public Tokenizer tokenizer() {
-        return tokenizer;
+        Loaded loaded = current.get();
+        return loaded == null ? null : loaded.tokenizer();
     }
 
     private String modelName() {
         return path == null ? "llama" : String.valueOf(path.getFileName());
     }
 
-    private Tokenizer requireTokenizer() {
-        if (model == null) {
+    private Loaded requireLoaded() {
+        Loaded loaded = current.get();
+        if (loaded == null) {
             throw new ModelNotLoadedException(loadError != null ? "the model failed to load: " + loadError
                     : "no model is configured (set lawyer.model.path)");
         }
-        return tokenizer;
+        return loaded;
     }
 
+    /** Stops generating (running requests end as CANCELLED) and frees the model. */
     @Override
     public void close() {
-        workers.shutdownNow();
-        try {
-            workers.awaitTermination(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Loaded loaded = current.getAndSet(null);
+        if (loaded != null) {
+            loaded.scheduler().close();
+            loaded.model().close();
         }
-        if (model != null) {
-            model.close();
-        }
-    }
-
-    static Device device() {
-        return LlamaModel.defaultDevice();
     }
 }

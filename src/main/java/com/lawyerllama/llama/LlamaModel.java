@@ -3,6 +3,8 @@ package com.lawyerllama.llama;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -39,12 +41,14 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray finalNorm;    // [D]
     private final NDArray lmHead;       // [V, D], the embedding itself when tied
     private final int contextLength;
-    private final NDArray ropeCos;      // [contextLength, E]
-    private final NDArray ropeSin;      // [contextLength, E]
-    private final NDArray rotateHalf;   // [E, E]: x.matMul(R) == cat(-x[E/2:], x[:E/2])
+    private final NDArray ropeCos;      // [contextLength, H+2K, E]: per head of [q; k; v], see Rope.tables
+    private final NDArray ropeSin;      // [contextLength, H+2K, E]
+    private final NDArray rotateHalf;   // [E, E]: x·R == cat(-x[E/2:], x[:E/2])
+    // Scalars as 0-d arrays: an op with a Java number first creates such an array, every time.
+    private final NDArray rmsEps;       // fp32 rms_norm_eps
 
     /** One decoder layer's weights ([out, in] as in PyTorch's Linear). */
-    private record Layer(NDArray inputNorm, NDArray wq, NDArray wk, NDArray wv, NDArray wo,
+    private record Layer(NDArray inputNorm, NDArray wqkv, NDArray wq, NDArray wk, NDArray wv, NDArray wo,
                          NDArray postNorm, NDArray wGate, NDArray wUp, NDArray wDown) {
     }
 
@@ -53,10 +57,10 @@ public final class LlamaModel implements AutoCloseable {
      * @param contextLength the longest sequence (prompt + generated) this instance serves;
      *                    at most {@code max_position_embeddings}
      */
-    public LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters, int contextLength) {
+    public LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> weights, int contextLength) {
         this.config = config;
         this.manager = manager;
-        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        Map<String, NDArray> parameters = new LinkedHashMap<>(weights);
         Map<String, Shape> shapes = parameterShapes(config);
         for (Map.Entry<String, Shape> e : shapes.entrySet()) {
             NDArray p = parameters.get(e.getKey());
@@ -67,6 +71,25 @@ public final class LlamaModel implements AutoCloseable {
                 throw new ModelFormatException("tensor " + e.getKey() + " has shape " + p.getShape() + ", expected " + e.getValue());
             }
         }
+        // q, k and v are computed by one matmul over [Wq; Wk; Wv]; the three parameters become
+        // views into that fused array, so the weights are in memory once.
+        long qDim = (long) config.numAttentionHeads() * config.headDim();
+        long kvDim = (long) config.numKeyValueHeads() * config.headDim();
+        NDArray[] fused = new NDArray[config.numHiddenLayers()];
+        for (int i = 0; i < fused.length; i++) {
+            String p = "model.layers." + i + ".self_attn.";
+            NDArray q = parameters.get(p + "q_proj.weight");
+            NDArray k = parameters.get(p + "k_proj.weight");
+            NDArray v = parameters.get(p + "v_proj.weight");
+            fused[i] = NDArrays.concat(new NDList(q, k, v), 0);                        // [(H+2K)*E, D]
+            parameters.put(p + "q_proj.weight", fused[i].get(new NDIndex().addSliceDim(0, qDim)));
+            parameters.put(p + "k_proj.weight", fused[i].get(new NDIndex().addSliceDim(qDim, qDim + kvDim)));
+            parameters.put(p + "v_proj.weight", fused[i].get(new NDIndex().addSliceDim(qDim + kvDim, qDim + 2 * kvDim)));
+            q.close();
+            k.close();
+            v.close();
+        }
+        this.parameters = Collections.unmodifiableMap(parameters);
         this.embedTokens = parameters.get("model.embed_tokens.weight");
         this.dtype = embedTokens.getDataType();
         this.finalNorm = parameters.get("model.norm.weight");
@@ -74,7 +97,7 @@ public final class LlamaModel implements AutoCloseable {
         this.layers = new Layer[config.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
-            layers[i] = new Layer(parameters.get(p + "input_layernorm.weight"),
+            layers[i] = new Layer(parameters.get(p + "input_layernorm.weight"), fused[i],
                     parameters.get(p + "self_attn.q_proj.weight"), parameters.get(p + "self_attn.k_proj.weight"),
                     parameters.get(p + "self_attn.v_proj.weight"), parameters.get(p + "self_attn.o_proj.weight"),
                     parameters.get(p + "post_attention_layernorm.weight"),
@@ -86,6 +109,7 @@ public final class LlamaModel implements AutoCloseable {
         this.ropeCos = tables[0];
         this.ropeSin = tables[1];
         this.rotateHalf = tables[2];
+        this.rmsEps = manager.create((float) config.rmsNormEps());
     }
 
     /** The tensors a checkpoint must hold, in Hugging Face's order, with their shapes. */
@@ -178,7 +202,7 @@ public final class LlamaModel implements AutoCloseable {
      * @return [B, T, V]
      */
     public NDArray logits(NDArray tokenIds) {
-        NDArray hidden = forward(tokenIds, 0, null);    // [B, T, D]
+        NDArray hidden = forward(tokenIds, new int[(int) tokenIds.getShape().get(0)], null); // [B, T, D]
         return linear(hidden, lmHead);                   // [B, T, V]
     }
 
@@ -187,24 +211,34 @@ public final class LlamaModel implements AutoCloseable {
      * cache, and returns the logits of the last new token: prefill (T = prompt length) and
      * decode (T = 1).
      *
-     * @param tokenIds [B, T] int64 token ids, at positions {@code cache.length() ..}
+     * <p>Rows 0..B-1 of the cache may be at different positions (continuous batching); then
+     * T must be 1.
+     *
+     * @param tokenIds [B, T] int64 token ids; row b at positions {@code cache length of b ..}
      * @return [B, V] logits, in {@code tokenIds}' manager
      */
     public NDArray decode(NDArray tokenIds, KvCache cache) {
-        int start = cache.length();
+        int rows = (int) tokenIds.getShape().get(0);
         long t = tokenIds.getShape().get(1);
-        if (start + t > cache.capacity()) {
-            throw new ContextLengthExceededException(start + t, cache.capacity());
+        int[] starts = cache.lengths(rows);
+        for (int start : starts) {
+            if (start + t > cache.capacity()) {
+                throw new ContextLengthExceededException(start + t, cache.capacity());
+            }
         }
-        NDArray hidden = forward(tokenIds, start, cache);                 // [B, T, D]
-        NDArray last = hidden.get(new NDIndex(":, -1, :"));              // [B, D]
+        NDArray hidden = forward(tokenIds, starts, cache);                // [B, T, D]
+        NDArray last = t == 1 ? hidden.reshape(hidden.getShape().get(0), -1)      // [B, D]
+                : hidden.get(new NDIndex().addAllDim().addIndices(t - 1).addAllDim());
         NDArray logits = linear(last, lmHead);                            // [B, V]
-        cache.advance((int) t);
+        cache.advance(rows, (int) t);
         return logits;
     }
 
-    /** The decoder stack over tokens at positions start .. start+T-1; returns the final-normed hidden states [B, T, D]. */
-    private NDArray forward(NDArray tokenIds, int start, KvCache cache) {
+    /**
+     * The decoder stack over tokens at positions starts[b] .. starts[b]+T-1 of each row b;
+     * returns the final-normed hidden states [B, T, D].
+     */
+    private NDArray forward(NDArray tokenIds, int[] starts, KvCache cache) {
         NDManager scope = tokenIds.getManager();
         long b = tokenIds.getShape().get(0);
         long t = tokenIds.getShape().get(1);
@@ -212,66 +246,117 @@ public final class LlamaModel implements AutoCloseable {
         int kvHeads = config.numKeyValueHeads();
         int group = config.groupSize();
         int e = config.headDim();
-        long s = start + t;                              // attended positions
-        if (s > contextLength) {
-            throw new ContextLengthExceededException(s, contextLength);
-        }
-        float eps = (float) config.rmsNormEps();
-        double scale = 1.0 / Math.sqrt(e);
+        Positions at = positions(starts, b, t, scope);    // RoPE rows and the attention mask over S positions
 
         NDArray x = tokenIds.getNDArrayInternal()
-                .embedding(tokenIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();   // [B, T, D]
-        NDArray cos = scoped(ropeCos.get(new NDIndex("{}:{}", start, s)), scope);            // [T, E]
-        NDArray sin = scoped(ropeSin.get(new NDIndex("{}:{}", start, s)), scope);            // [T, E]
-        NDArray mask = t > 1 ? causalMask(scope, (int) t, start, group) : null;            // [G*T, S]
+                .embedding(tokenIds, embedTokens, SparseFormat.DENSE).singletonOrThrow(); // [B, T, D]
 
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
-            try (NDManager layerScope = scope.newSubManager()) {
-                x.attach(layerScope);
+            // A prompt's intermediates are freed layer by layer; one decode token's are small enough
+            // to wait for the caller's scope (a manager per layer costs more than it saves there).
+            try (NDManager layerScope = t > 1 ? scope.newSubManager() : null) {
+                NDManager local = layerScope != null ? layerScope : scope;
+                x.attach(local);
                 // Attention: queries of G heads share one key/value head.
-                NDArray h = rmsNorm(x, w.inputNorm, eps);                                  // [B, T, D]
-                NDArray q = linear(h, w.wq).reshape(b, t, heads, e).transpose(0, 2, 1, 3);   // [B, H, T, E]
-                NDArray k = linear(h, w.wk).reshape(b, t, kvHeads, e).transpose(0, 2, 1, 3); // [B, K, T, E]
-                NDArray v = linear(h, w.wv).reshape(b, t, kvHeads, e).transpose(0, 2, 1, 3); // [B, K, T, E]
-                q = rope(q, cos, sin);
-                k = rope(k, cos, sin);
+                NDArray h = rmsNorm(x, w.inputNorm);                                       // [B, T, D]
+                NDArray qkv = linear(h, qkvWeight(w)).reshape(b, t, heads + 2L * kvHeads, e); // [B, T, H+2K, E]
+                // RoPE on q and k (the tables leave v as it is and fold 1/sqrt(E) into q)
+                qkv = rope(qkv, at.cos, at.sin);
+                qkv = t == 1 ? qkv.reshape(b, heads + 2L * kvHeads, 1, e) : qkv.transpose(0, 2, 1, 3); // [B, H+2K, T, E]
+                NDList split = qkv.split(new long[] {heads, heads + kvHeads}, 1);
+                NDArray q = split.get(0);                                                  // [B, H, T, E]
+                NDArray k = split.get(1);                                                  // [B, K, T, E]
+                NDArray v = split.get(2);                                                  // [B, K, T, E]
                 NDArray keys = k;                                                          // [B, K, S, E]
                 NDArray values = v;                                                        // [B, K, S, E]
                 if (cache != null) {
-                    keys = cache.appendKeys(l, start, k, layerScope);
-                    values = cache.appendValues(l, start, v, layerScope);
+                    keys = cache.appendKeys(l, starts, k, local);
+                    values = cache.appendValues(l, starts, v, local);
                 }
                 NDArray qg = q.reshape(b, kvHeads, group * t, e);                          // [B, K, G*T, E]
-                NDArray scores = qg.matMul(keys.transpose(0, 1, 3, 2)).muli(scale);      // [B, K, G*T, S]
-                if (mask != null) {
-                    scores = scores.addi(mask);
+                NDArray scores = qg.matMul(keys.transpose(0, 1, 3, 2));                    // [B, K, G*T, S], scaled
+                if (at.mask != null) {
+                    scores = scores.addi(at.mask);                                         // causal / row lengths
                 }
-                NDArray attn = scores.softmax(-1).matMul(values)                           // [B, K, G*T, E]
-                        .reshape(b, heads, t, e).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * e); // [B, T, H*E]
+                NDArray attn = scores.softmax(-1).matMul(values);                          // [B, K, G*T, E]
+                attn = t == 1 ? attn.reshape(b, 1, (long) heads * e)                       // [B, T, H*E]
+                        : attn.reshape(b, heads, t, e).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * e);
                 x = x.add(linear(attn, w.wo));                                             // [B, T, D]
 
                 // SwiGLU MLP: down(silu(gate(h)) * up(h))
-                h = rmsNorm(x, w.postNorm, eps);                                           // [B, T, D]
+                h = rmsNorm(x, w.postNorm);                                                // [B, T, D]
                 NDArray gate = linear(h, w.wGate);                                         // [B, T, F]
                 NDArray up = linear(h, w.wUp);                                             // [B, T, F]
-                NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).muli(up);                           // [B, T, F]
+                NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).muli(up);      // [B, T, F]
                 x = x.add(linear(act, w.wDown));                                           // [B, T, D]
                 x.attach(scope);
             }
         }
-        return rmsNorm(x, finalNorm, eps);                                                 // [B, T, D]
+        return rmsNorm(x, finalNorm);                                                      // [B, T, D]
+    }
+
+    /**
+     * What depends on positions, shared by all layers: RoPE rows for each new token
+     * (cos/sin [T, H+2K, E], or [B, 1, H+2K, E] when rows sit at different positions) and the
+     * additive attention mask (causal [G*T, S] for several new tokens, per-row lengths
+     * [B, 1, 1, S] for a ragged batch, none for one token of rows at the same position).
+     */
+    private record Positions(NDArray cos, NDArray sin, NDArray mask, long attended) {
+    }
+
+    private Positions positions(int[] starts, long b, long t, NDManager scope) {
+        int start = starts[0];
+        int end = 0;
+        boolean ragged = false;
+        for (int st : starts) {
+            ragged |= st != start;
+            end = Math.max(end, (int) (st + t));
+        }
+        if (end > contextLength) {
+            throw new ContextLengthExceededException(end, contextLength);
+        }
+        if (!ragged) {
+            NDIndex rows = new NDIndex().addSliceDim(start, end);
+            return new Positions(scoped(ropeCos.get(rows), scope), scoped(ropeSin.get(rows), scope),
+                    t > 1 ? causalMask(scope, (int) t, start, config.groupSize()) : null, end);
+        }
+        if (t != 1) {
+            throw new IllegalArgumentException("rows at different positions can only decode one token each");
+        }
+        long[] pos = new long[starts.length];
+        float[] lengthMask = new float[(int) b * end];
+        for (int row = 0; row < starts.length; row++) {
+            pos[row] = starts[row];
+            for (int j = starts[row] + 1; j < end; j++) {
+                lengthMask[row * end + j] = Float.NEGATIVE_INFINITY;   // not yet written for this row
+            }
+        }
+        NDArray positions = scope.create(pos);
+        Shape perRow = new Shape(b, 1, config.numAttentionHeads() + 2L * config.numKeyValueHeads(), config.headDim());
+        NDArray mask = scope.create(lengthMask, new Shape(b, 1, 1, end));
+        return new Positions(scoped(ropeCos.get(positions), scope).reshape(perRow),
+                scoped(ropeSin.get(positions), scope).reshape(perRow),
+                dtype == DataType.FLOAT32 ? mask : mask.toType(dtype, false), end);
+    }
+
+    /**
+     * [Wq; Wk; Wv]: the fused array for inference; built from the three parameters when they
+     * carry gradients, so that training differentiates with respect to them.
+     */
+    private static NDArray qkvWeight(Layer w) {
+        return w.wq.hasGradient() ? NDArrays.concat(new NDList(w.wq, w.wk, w.wv), 0) : w.wqkv;
     }
 
     /** x / sqrt(mean(x²) + eps) * weight, over the last axis (computed in fp32 as HF does). */
-    private static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray rms = x32.square().mean(new int[] {-1}, true).addi(eps).sqrt();
+        NDArray rms = x32.square().mean(new int[] {-1}, true).addi(rmsEps).sqrt();
         NDArray normed = x32.div(rms);
         return (normed.getDataType() == weight.getDataType() ? normed : normed.toType(weight.getDataType(), false)).muli(weight);
     }
 
-    /** Rotary embedding in HF's rotate-half layout: x·cos + rotate_half(x)·sin. x [B, heads, T, E]. */
+    /** Rotary embedding in HF's rotate-half layout: x·cos + rotate_half(x)·sin, over the last axis. */
     private NDArray rope(NDArray x, NDArray cos, NDArray sin) {
         return x.mul(cos).addi(x.matMul(rotateHalf).muli(sin));
     }
@@ -304,7 +389,7 @@ public final class LlamaModel implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------
 
-    /** A fresh cache for {@code batch} sequences of up to {@code capacity} positions. */
+    /** A fresh cache for {@code batch} sequences (rows) of up to {@code capacity} positions each. */
     public KvCache newCache(int batch, int capacity, NDManager owner) {
         return new KvCache(config, batch, Math.min(capacity, contextLength), owner, dtype);
     }

@@ -52,22 +52,41 @@ final class Rope {
         return inv;
     }
 
-    /** {cos [P, E], sin [P, E], rotate-half matrix [E, E]} for positions 0..P-1. */
+    /**
+     * {cos [P, H+2K, E], sin [P, H+2K, E], rotate-half matrix [E, E]} for positions 0..P-1,
+     * laid out per head of the fused [q; k; v] projection: query heads get cos and sin times
+     * 1/sqrt(E) (the attention scale, folded in), key heads plain cos and sin, value heads
+     * cos 1 and sin 0 (unchanged), so one rotation covers the whole projection.
+     */
     static NDArray[] tables(LlamaConfig c, int positions, NDManager manager, DataType dtype) {
         int e = c.headDim();
         int half = e / 2;
+        int qHeads = c.numAttentionHeads();
+        int kvHeads = c.numKeyValueHeads();
+        int heads = qHeads + 2 * kvHeads;
+        float scale = (float) (1.0 / Math.sqrt(e));
         double[] inv = inverseFrequencies(c);
-        float[] cos = new float[positions * e];
-        float[] sin = new float[positions * e];
+        float[] cos = new float[positions * heads * e];
+        float[] sin = new float[positions * heads * e];
         for (int p = 0; p < positions; p++) {
-            for (int i = 0; i < half; i++) {
-                float angle = (float) p * (float) inv[i];
-                float cs = (float) Math.cos(angle);
-                float sn = (float) Math.sin(angle);
-                cos[p * e + i] = cs;
-                cos[p * e + i + half] = cs;
-                sin[p * e + i] = sn;
-                sin[p * e + i + half] = sn;
+            for (int h = 0; h < heads; h++) {
+                int row = (p * heads + h) * e;
+                for (int i = 0; i < half; i++) {
+                    float angle = (float) p * (float) inv[i];
+                    float cs = (float) Math.cos(angle);
+                    float sn = (float) Math.sin(angle);
+                    if (h < qHeads) {
+                        cs *= scale;
+                        sn *= scale;
+                    } else if (h >= qHeads + kvHeads) {
+                        cs = 1f;
+                        sn = 0f;
+                    }
+                    cos[row + i] = cs;
+                    cos[row + i + half] = cs;
+                    sin[row + i] = sn;
+                    sin[row + i + half] = sn;
+                }
             }
         }
         float[] rot = new float[e * e];
@@ -75,7 +94,7 @@ final class Rope {
             rot[(j + half) * e + j] = -1f;  // out[j] = -x[j + E/2]
             rot[j * e + j + half] = 1f;     // out[j + E/2] = x[j]
         }
-        Shape shape = new Shape(positions, e);
+        Shape shape = new Shape(positions, heads, e);
         return new NDArray[] {
                 manager.create(cos, shape).toType(dtype, false),
                 manager.create(sin, shape).toType(dtype, false),
