@@ -117,6 +117,14 @@ class TrainingApiTest {
             assertThat(r.generatedTokens()).isPositive();
         }
 
+        // The served model swaps to the trained checkpoint.
+        String named = run.get("id").asString() + "/" + checkpoint.getFileName();
+        HttpResponse<String> activated = post("/admin/model/activate", "{\"checkpoint\": \"" + named + "\"}");
+        assertThat(activated.statusCode()).as(activated.body()).isEqualTo(200);
+        assertThat(Http.json(activated).get("loaded").asBoolean()).isTrue();
+        assertThat(Http.json(activated).get("path").asString()).isEqualTo(checkpoint.toString());
+        assertThat(post("/admin/model/activate", "{\"checkpoint\": \"" + id + "/no-such\"}").statusCode()).isEqualTo(404);
+
         JsonNode checkpoints = Http.json(get("/admin/checkpoints"));
         assertThat(checkpoints.findValuesAsString("path")).contains(checkpoint.toAbsolutePath().toString());
         assertThat(Http.json(get("/admin/training/runs")).findValuesAsString("id")).contains(id, secondId);
