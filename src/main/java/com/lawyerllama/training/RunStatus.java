@@ -34,6 +34,8 @@ public final class RunStatus {
     /** The first malformed records met (position and reason); {@link #malformedRecords} counts all. */
     public List<String> dataProblems = new ArrayList<>();
     public int resumes;
+    /** Optimizer steps skipped because the gradient was not finite (NaN or infinite). */
+    public int skippedSteps;
     public List<StageSummary> stages = new ArrayList<>();
 
     /** Loss at a stage's start and end: mean of its first and last few logged steps, and validation before and after. */

@@ -71,7 +71,11 @@ public final class Trainer {
                 }
                 Map<String, NDArray> grads = weights.gradients(scope);
                 gradNorm = clipGradients(grads, stage.gradClip());
-                optimizer.step(weights.trainable(), grads, lr, stage.weightDecay());
+                // A non-finite gradient would poison the weights and the AdamW moments for good:
+                // skip that update (it is logged with its NaN/inf norm) and go on.
+                if (Double.isFinite(gradNorm)) {
+                    optimizer.step(weights.trainable(), grads, lr, stage.weightDecay());
+                }
                 weights.zeroGradients();
             }
             int done = step + 1;

@@ -307,6 +307,9 @@ public final class TrainingRun {
         status.step = m.step();
         status.tokensSeen += m.tokens();
         status.trainLoss = m.loss();
+        if (!Double.isFinite(m.gradNorm())) {
+            status.skippedSteps++;
+        }
         double tps = m.tokens() / Math.max(m.seconds(), 1e-9);
         emaTokensPerSecond = emaTokensPerSecond == 0 ? tps : 0.8 * emaTokensPerSecond + 0.2 * tps;
         emaSecondsPerStep = emaSecondsPerStep == 0 ? m.seconds() : 0.8 * emaSecondsPerStep + 0.2 * m.seconds();
@@ -342,6 +345,9 @@ public final class TrainingRun {
             JsonNode n = TrainingPlan.JSON.readTree(line);
             if (!stage.name().equals(n.path("stage").asString(""))) {
                 continue;
+            }
+            if (!n.path("loss").isNumber()) {
+                continue;       // NaN and infinities are written as strings
             }
             if (n.path("type").asString("").equals("step")) {
                 losses.add(n.get("loss").asDouble());

@@ -105,7 +105,7 @@ class TrainingApiTest {
             assertThat(s.get("lastLoss").asDouble()).as("training loss falls in %s", s.get("name")).isLessThan(s.get("firstLoss").asDouble());
             assertThat(s.get("lastValidationLoss").isNumber()).as("validation loss in %s", s.get("name")).isTrue();
         }
-        System.out.println("tiny plan through the API: " + stages);
+        System.out.println("tiny plan through the API: " + stages + ", skipped steps " + run.get("skippedSteps"));
 
         Path checkpoint = Path.of(run.get("finalCheckpoint").asString());
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.bin", "plan.json", "metrics.jsonl")) {
