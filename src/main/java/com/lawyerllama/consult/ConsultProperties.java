@@ -1,5 +1,6 @@
 package com.lawyerllama.consult;
 
+import com.lawyerllama.llama.PromptFormat;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -28,17 +29,20 @@ public record ConsultProperties(
         @DefaultValue Prompt prompt) {
 
     /**
-     * The Lawyer LLaMA format by default: system text, then {@code ### Human: …} / {@code ### Assistant: …}
-     * turns; the current question is followed by {@code ### 参考法条:} and one article per line.
+     * The Lawyer LLaMA format by default, exactly as the training stages fine-tune with
+     * ({@link PromptFormat}): system text, then {@code ### Human: …} / {@code ### Assistant: …} turns;
+     * the current question is followed by {@code ### 参考法条:} and one article per line.
      */
     public record Prompt(
-            @DefaultValue(DEFAULT_SYSTEM) String system,
-            @DefaultValue("### Human: ") String humanPrefix,
-            @DefaultValue("### Assistant: ") String assistantPrefix,
-            @DefaultValue("### 参考法条:") String articlesHeader) {
-    }
+            @DefaultValue(PromptFormat.SYSTEM_PROMPT) String system,
+            @DefaultValue(PromptFormat.HUMAN) String humanPrefix,
+            @DefaultValue(PromptFormat.ASSISTANT) String assistantPrefix,
+            @DefaultValue(PromptFormat.ARTICLES_HEADING) String articlesHeader) {
 
-    public static final String DEFAULT_SYSTEM = "你是一位专业的中国律师助手，根据中国法律回答用户的法律咨询。"
-            + "回答时请引用相关法条，格式如《民法典》第五百八十六条。"
-            + "下面给出的参考法条可能与问题无关；与问题无关的法条不要引用。";
+        /** The format the training stages fine-tune with ({@link PromptFormat}). */
+        public static Prompt lawyerLlama() {
+            return new Prompt(PromptFormat.SYSTEM_PROMPT, PromptFormat.HUMAN, PromptFormat.ASSISTANT,
+                    PromptFormat.ARTICLES_HEADING);
+        }
+    }
 }

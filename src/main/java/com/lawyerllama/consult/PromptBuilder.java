@@ -14,8 +14,10 @@ import org.springframework.stereotype.Component;
  * ### Human: {question}
  * ### 参考法条:
  * 《民法典》第五百八十六条：…
- * ### Assistant: </pre>
- * History is trimmed oldest-first until prompt and answer fit the model's context.
+ * ### Assistant:</pre>
+ * The prompt ends without a space after the assistant marker: the answer's leading space is the
+ * model's to write, as in training ({@code SftEncoder}). History is trimmed oldest-first until
+ * prompt and answer fit the model's context.
  */
 @Component
 public class PromptBuilder {
@@ -67,7 +69,7 @@ public class PromptBuilder {
                 text.append(article.promptText()).append('\n');
             }
         }
-        return text.append(format.assistantPrefix()).toString();
+        return text.append(format.assistantPrefix().stripTrailing()).toString();
     }
 
     /** Where the model would begin the next human turn: generation stops there. */

@@ -8,8 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class PromptBuilderTest {
     private final ConsultProperties properties = new ConsultProperties(2000, 16384, 1024, 3, false, "conversations",
-            java.time.Duration.ofMinutes(5), new ConsultProperties.Prompt(ConsultProperties.DEFAULT_SYSTEM,
-            "### Human: ", "### Assistant: ", "### 参考法条:"));
+            java.time.Duration.ofMinutes(5), ConsultProperties.Prompt.lawyerLlama());
     private final PromptBuilder builder = new PromptBuilder(properties);
     private final List<ConsultResponse.ArticleRef> articles = List.of(
             new ConsultResponse.ArticleRef("民法典:2020-05-28:1087", "民法典", "第一千零八十七条", "离婚时，夫妻的共同财产由双方协议处理；\n协议不成的，由人民法院判决。", 3.0));
@@ -17,12 +16,12 @@ class PromptBuilderTest {
     @Test
     void rendersTheLawyerLlamaFormatWithHistoryAndArticles() {
         String prompt = builder.render(List.of(new PromptBuilder.Exchange("第一问", "第一答")), "第二问", articles);
-        assertThat(prompt).isEqualTo(ConsultProperties.DEFAULT_SYSTEM + "\n"
+        assertThat(prompt).isEqualTo(com.lawyerllama.llama.PromptFormat.SYSTEM_PROMPT + "\n"
                 + "### Human: 第一问\n### Assistant: 第一答\n"
                 + "### Human: 第二问\n### 参考法条:\n"
                 + "《民法典》第一千零八十七条：离婚时，夫妻的共同财产由双方协议处理； 协议不成的，由人民法院判决。\n"
-                + "### Assistant: ");
-        assertThat(ConsultProperties.DEFAULT_SYSTEM).contains("无关").contains("不要引用");
+                + "### Assistant:");
+        assertThat(com.lawyerllama.llama.PromptFormat.SYSTEM_PROMPT).contains("无关").contains("不要引用");
     }
 
     @Test
