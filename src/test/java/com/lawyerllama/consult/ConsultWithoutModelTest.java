@@ -7,9 +7,15 @@ import com.lawyerllama.testsupport.IntegrationTest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.TestPropertySource;
 
-/** No model configured: consultation explains how to configure one, with a 503. */
+/**
+ * No model configured: consultation explains how to configure one, with a 503. Its own context
+ * (the empty model path is explicit), since another test activates a trained checkpoint in the
+ * shared one.
+ */
 @IntegrationTest
+@TestPropertySource(properties = "lawyer.model.path=")
 class ConsultWithoutModelTest {
     @LocalServerPort
     int port;
