@@ -183,12 +183,12 @@ public class ConsultationService {
             if (error != null) {
                 throw error instanceof RuntimeException re ? re : new IllegalStateException(error);
             }
-            return finish(id, request, pinned, unavailable, generated, started, retrievalMs, firstToken[0]);
+            return finish(id, conversation == null, request, pinned, unavailable, generated, started, retrievalMs, firstToken[0]);
         });
         return new Turn(result, task::cancel);
     }
 
-    private ConsultResponse finish(String id, ConsultRequest request, List<ConsultResponse.ArticleRef> pinned,
+    private ConsultResponse finish(String id, boolean isNew, ConsultRequest request, List<ConsultResponse.ArticleRef> pinned,
                                    boolean unavailable, GenerationResult generated, long started, long retrievalMs,
                                    long firstTokenAt) {
         long now = System.nanoTime();
@@ -207,7 +207,7 @@ public class ConsultationService {
         if (generated.finishReason() != GenerationResult.FinishReason.CANCELLED) {
             try {
                 conversations.append(id, pinned, new Conversation.Turn(request.question(), answer, Instant.now(),
-                        pinned, checks, usage, timings));
+                        pinned, checks, usage, timings), isNew);
             } catch (RuntimeException e) {
                 if (!unavailable) {
                     throw new ServiceUnavailableException("the answer could not be stored: " + e.getMessage(), 10);

@@ -74,11 +74,16 @@ public class ConversationStore {
         }
     }
 
-    /** Appends a turn, creating the conversation (with its pinned articles) on its first turn. */
-    public Conversation append(String id, List<ConsultResponse.ArticleRef> pinned, Conversation.Turn turn) {
+    /**
+     * Appends a turn, creating the conversation (with its pinned articles) on its first turn.
+     *
+     * @param isNew the conversation was just created by this request (its id is fresh), so there is
+     *              nothing to read first; a create that collides is retried as an append
+     */
+    public Conversation append(String id, List<ConsultResponse.ArticleRef> pinned, Conversation.Turn turn, boolean isNew) {
         ensureIndex();
         for (int attempt = 0; ; attempt++) {
-            Optional<Loaded> existing = load(id);
+            Optional<Loaded> existing = isNew && attempt == 0 ? Optional.empty() : load(id);
             Instant now = Instant.now();
             Conversation updated;
             if (existing.isEmpty()) {

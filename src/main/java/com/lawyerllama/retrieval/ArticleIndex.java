@@ -241,8 +241,10 @@ public class ArticleIndex {
                     .trackTotalHits(t -> t.enabled(false)), Map.class);
             List<ScoredArticle> hits = new ArrayList<>();
             for (Hit<Map> hit : response.hits().hits()) {
-                hits.add(new ScoredArticle(ArticleDocuments.fromDocument(castMap(hit.source())),
-                        hit.score() == null ? 0 : hit.score()));
+                Map<String, Object> source = castMap(hit.source());
+                Object citedBy = source.get("citedBy");
+                hits.add(new ScoredArticle(ArticleDocuments.fromDocument(source), hit.score() == null ? 0 : hit.score(),
+                        citedBy instanceof Number n ? n.intValue() : 0));
             }
             return hits;
         } catch (IOException e) {

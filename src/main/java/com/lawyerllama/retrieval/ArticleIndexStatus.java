@@ -86,8 +86,8 @@ public class ArticleIndexStatus implements HealthIndicator {
         elasticsearch.requireAvailable();
         firstImportInProgress().ifPresent(job -> {
             throw new ServiceUnavailableException(String.format(
-                    "the statute index is being built (%.0f%% of %d articles); try again shortly",
-                    job.progress() * 100, job.report() == null ? 0 : job.report().articles()), RETRY_AFTER_SECONDS);
+                    "the statute index is being built (%.0f%% of %d articles written); try again shortly",
+                    job.progress() * 100, job.articlesToWrite()), RETRY_AFTER_SECONDS);
         });
     }
 

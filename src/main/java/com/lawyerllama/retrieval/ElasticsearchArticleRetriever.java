@@ -1,7 +1,5 @@
 package com.lawyerllama.retrieval;
 
-import co.elastic.clients.elasticsearch._types.query_dsl.FunctionBoostMode;
-import co.elastic.clients.elasticsearch._types.query_dsl.FieldValueFactorModifier;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch._types.query_dsl.TextQueryType;
 import com.lawyerllama.law.Article;
@@ -69,7 +67,13 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         String earlier = QueryText.clean(String.join(" ", query.earlierQuestions()));
         Set<String> laws = known.names().lawsMentioned(query.question() + " " + String.join(" ", query.earlierQuestions()));
         if (!text.isBlank()) {
-            List<ScoredArticle> scored = index.search(lexicalQuery(text, earlier, laws), query.k() + hits.size());
+            // Plain BM25 keeps Lucene's top-k pruning fast; the priors then re-weight the candidates here.
+            List<ScoredArticle> scored = new ArrayList<>();
+            for (ScoredArticle s : index.search(lexicalQuery(text, earlier, laws),
+                    Math.max(properties.candidates(), query.k() + hits.size()))) {
+                scored.add(new ScoredArticle(s.article(), s.score() * prior(s)));
+            }
+            scored.sort(java.util.Comparator.comparingDouble(ScoredArticle::score).reversed());
             double best = scored.isEmpty() ? 0 : scored.get(0).score();
             if (best >= properties.minBestScore()) {
                 for (ScoredArticle s : scored) {
@@ -101,26 +105,24 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
             }
             return b;
         }));
-        if (!properties.categoryPrior() && !properties.popularityPrior()) {
-            return base;
+        return base;
+    }
+
+    /**
+     * Multiplicative priors: the category's weight (national laws above regulations and rules),
+     * and, when enabled, a gentle bonus for articles other statutes cite often.
+     */
+    double prior(ScoredArticle s) {
+        double weight = 1.0;
+        if (properties.categoryPrior()) {
+            String category = s.article().category();
+            String top = category.contains("/") ? category.substring(0, category.indexOf('/')) : category;
+            weight *= CATEGORY_WEIGHT.getOrDefault(top, OTHER_CATEGORY_WEIGHT);
         }
-        return Query.of(q -> q.functionScore(fs -> {
-            fs.query(base).boostMode(FunctionBoostMode.Multiply)
-                    .scoreMode(co.elastic.clients.elasticsearch._types.query_dsl.FunctionScoreMode.Multiply);
-            if (properties.categoryPrior()) {
-                CATEGORY_WEIGHT.forEach((category, weight) -> fs.functions(f -> f
-                        .filter(flt -> flt.term(t -> t.field("category").value(category))).weight(weight)));
-                fs.functions(f -> f.filter(flt -> flt.bool(b -> b.mustNot(mn -> mn.terms(t -> t.field("category")
-                        .terms(v -> v.value(CATEGORY_WEIGHT.keySet().stream()
-                                .map(co.elastic.clients.elasticsearch._types.FieldValue::of).toList()))))))
-                        .weight(OTHER_CATEGORY_WEIGHT));
-            }
-            if (properties.popularityPrior()) {
-                fs.functions(f -> f.fieldValueFactor(v -> v.field("citedBy").modifier(FieldValueFactorModifier.Log2p)
-                        .factor(1.0).missing(0.0)));
-            }
-            return fs;
-        }));
+        if (properties.popularityPrior()) {
+            weight *= 1 + 0.1 * Math.log10(1 + s.citedBy());
+        }
+        return weight;
     }
 
     private void validate(Request query) {

@@ -29,6 +29,11 @@ public record ImportJob(String id, String corpus, boolean reindex, String state,
 
     /** Fraction of articles written, 0..1 (0 before the corpus has been read). */
     public double progress() {
-        return report == null || report.articles() == 0 ? 0 : (double) report.processed() / report.articles();
+        return report == null || articlesToWrite() == 0 ? 0 : (double) report.processed() / articlesToWrite();
+    }
+
+    /** Distinct articles the import writes (before they are known: the articles read). */
+    public int articlesToWrite() {
+        return report == null ? 0 : report.articles() > 0 ? report.articles() : report.articlesRead();
     }
 }

@@ -19,6 +19,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param categoryPrior  weight national laws above regulations and departmental rules
  * @param popularityPrior weight articles by how often other statutes cite them
  * @param lawBoost       boost for articles of laws the question names
+ * @param candidates     BM25 hits the priors re-weight before the top k are taken
  */
 @ConfigurationProperties(prefix = "lawyer.retrieval")
 public record RetrievalProperties(
@@ -32,5 +33,6 @@ public record RetrievalProperties(
         @DefaultValue("500") int bulkSize,
         @DefaultValue("true") boolean categoryPrior,
         @DefaultValue("false") boolean popularityPrior,
-        @DefaultValue("8.0") float lawBoost) {
+        @DefaultValue("8.0") float lawBoost,
+        @DefaultValue("50") int candidates) {
 }
