@@ -14,7 +14,7 @@ import java.util.TreeMap;
 import org.slf4j.LoggerFactory;
 
 /** What the model subcommands share: logs to stderr (stdout carries only results), thread settings, shape specs. */
-final class LlamaCli {
+public final class LlamaCli {
     private LlamaCli() {
     }
 
@@ -42,7 +42,8 @@ final class LlamaCli {
     }
 
     /** PyTorch thread counts must be set before the engine starts. */
-    static void threads(int threads) {
+    /** Offline DJL, and the PyTorch intra-op thread count when {@code threads > 0} (before the engine starts). */
+    public static void threads(int threads) {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         if (threads > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));

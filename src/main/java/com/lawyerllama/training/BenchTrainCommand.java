@@ -53,11 +53,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        if (threads > 0) {
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
+        com.lawyerllama.llama.LlamaCli.threads(threads);
         Result r = run(TrainCommand.randomBase(shape, tokenizer), dataRoot, seq, batch, steps, warmup);
         System.out.printf(Locale.ROOT, "model: %s, %,d parameters; batch %d × %d tokens; %d timed steps%n",
                 shape, r.parameters(), batch, seq, steps);

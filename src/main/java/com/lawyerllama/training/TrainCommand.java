@@ -45,11 +45,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        if (threads > 0) {
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
+        com.lawyerllama.llama.LlamaCli.threads(threads);
         PrintStream err = System.err;
         if (!Files.isRegularFile(out.resolve(TrainingRun.STATE))) {
             TrainingPlan p = loadPlan(plan);
