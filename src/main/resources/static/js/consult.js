@@ -253,7 +253,7 @@ async function openConversation(id) {
     state.articlesUnavailable = false;
     state.turns = (conversation.turns || []).map((t) => ({...t}));
     renderConversation();
-    renderHistory();
+    if (state.turns.length) remember(conversation.id, state.turns[0].question || conversation.id);
     window.history.replaceState(null, '', `#c=${encodeURIComponent(conversation.id)}`);
     setStatus('');
     $('question').focus();

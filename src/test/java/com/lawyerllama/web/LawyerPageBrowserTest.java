@@ -157,6 +157,44 @@ class LawyerPageBrowserTest extends BrowserTestSupport {
         waitUntil(d -> !byId("viewer").isDisplayed());
     }
 
+    /**
+     * Screenshots for the README, desktop and phone width. The test model has random weights, so
+     * the pictured turn is a stored example answer over the articles the real index retrieves;
+     * at phone width nothing may overflow sideways.
+     */
+    @Test
+    void screenshotsAtDesktopAndPhoneWidth() {
+        JsonNode hits = Http.json(new Http(port).get("/articles/search?q="
+                + java.net.URLEncoder.encode(DEPOSIT, java.nio.charset.StandardCharsets.UTF_8) + "&k=3")).path("hits");
+        List<ConsultResponse.ArticleRef> articles = new java.util.ArrayList<>();
+        for (JsonNode hit : hits) {
+            JsonNode a = hit.path("article");
+            articles.add(new ConsultResponse.ArticleRef(a.path("id").asString(), a.path("law").asString(),
+                    a.path("article").asString(), a.path("text").asString(), hit.path("score").asDouble()));
+        }
+        String id = ConversationStore.newId();
+        String answer = "可以。根据《民法典》第五百八十七条，收受定金的一方不履行债务或者履行债务不符合约定，"
+                + "致使不能实现合同目的的，应当双倍返还定金。建议保留付款凭证和商家违约的证据，先与商家协商；"
+                + "协商不成的，可以向消费者协会投诉或者向人民法院起诉。另请注意《合同法》第一百一十五条已废止。";
+        conversations.append(id, articles, new Conversation.Turn(DEPOSIT, answer, Instant.now(), articles,
+                List.of(new ConsultResponse.CitationCheck("《民法典》第五百八十七条", "民法典", "第五百八十七条",
+                                articles.stream().filter(a -> a.article().equals("第五百八十七条")).findFirst()
+                                        .map(ConsultResponse.ArticleRef::id).orElse("民法典:2020-05-28:587"), true, true),
+                        new ConsultResponse.CitationCheck("《合同法》第一百一十五条", "合同法", "第一百一十五条", null, false, false)),
+                new ConsultResponse.Usage(420, 96), new ConsultResponse.Timings(35, 180, 2400)));
+        open("/#c=" + id);
+        waitUntil(d -> d.findElements(By.cssSelector("#turns .answer")).size() == 1
+                && d.findElements(By.cssSelector("#articles > li")).size() == 3);
+        browser.screenshot(SCREENSHOTS.resolve("lawyer-desktop.png"));
+
+        browser.size(390, 844);
+        open("/#c=" + id);
+        waitUntil(d -> d.findElements(By.cssSelector("#turns .answer")).size() == 1);
+        assertThat(((Number) script("return document.documentElement.scrollWidth - window.innerWidth")).intValue())
+                .as("no sideways scrolling at phone width").isLessThanOrEqualTo(0);
+        browser.screenshot(SCREENSHOTS.resolve("lawyer-phone.png"));
+    }
+
     private String articleId(String query, String article) {
         JsonNode hits = Http.json(new Http(port).get("/articles/search?q="
                 + java.net.URLEncoder.encode(query, java.nio.charset.StandardCharsets.UTF_8) + "&k=10")).path("hits");
