@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
                 com.lawyerllama.llama.GenerateCommand.class,
                 com.lawyerllama.llama.ConvertCommand.class,
                 com.lawyerllama.llama.BenchCommand.class,
+                com.lawyerllama.training.TrainCommand.class,
+                com.lawyerllama.training.BenchTrainCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {

@@ -27,6 +27,7 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
                                                              HttpStatusCode statusCode, WebRequest request) {
+        // Spring passes body == null for ErrorResponse exceptions (ApiException); their own body carries the detail.
         ProblemDetail problem = body instanceof ProblemDetail p ? p
                 : ex instanceof org.springframework.web.ErrorResponse error ? error.getBody()
                 : ProblemDetail.forStatusAndDetail(statusCode, HttpStatus.valueOf(statusCode.value()).getReasonPhrase());

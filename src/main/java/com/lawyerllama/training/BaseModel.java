@@ -1,0 +1,73 @@
+package com.lawyerllama.training;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Where a run starts: a Hugging Face model directory ({@code "base": "/models/chinese-llama-2-7b"}),
+ * or random weights of a given shape ({@code "base": {"init": "random", "hiddenSize": 64, …,
+ * "tokenizer": "models/stories260K/tok512.bin"}}). Relative paths are tried against the working
+ * directory, then the data root.
+ */
+public record BaseModel(String path, String init, int hiddenSize, int intermediateSize, int numHiddenLayers,
+                        int numAttentionHeads, Integer numKeyValueHeads, Integer vocabSize, Integer maxPositionEmbeddings,
+                        String tokenizer) {
+
+    public boolean randomInit() {
+        return "random".equals(init);
+    }
+
+    public static BaseModel fromJson(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.isString()) {
+            return node.asString().equals("random") ? null : new BaseModel(node.asString(), null, 0, 0, 0, 0, null, null, null, null);
+        }
+        return TrainingPlan.JSON.treeToValue(node, BaseModel.class);
+    }
+
+    /** A path as given, else under the data root. */
+    static Path resolve(String p, Path dataRoot) {
+        Path direct = Path.of(p);
+        return Files.exists(direct) || direct.isAbsolute() ? direct : dataRoot.resolve(p);
+    }
+
+    public Path modelDir(Path dataRoot) {
+        return resolve(path, dataRoot);
+    }
+
+    public Path tokenizerPath(Path dataRoot) {
+        return resolve(tokenizer, dataRoot);
+    }
+
+    /** Every problem with this base; empty when a run can start from it. */
+    public List<String> validate(Path dataRoot) {
+        List<String> problems = new ArrayList<>();
+        if (randomInit()) {
+            if (hiddenSize < 1 || intermediateSize < 1 || numHiddenLayers < 1 || numAttentionHeads < 1) {
+                problems.add("base: hiddenSize, intermediateSize, numHiddenLayers and numAttentionHeads must be positive");
+            } else if (hiddenSize % numAttentionHeads != 0 || (hiddenSize / numAttentionHeads) % 2 != 0) {
+                problems.add("base: hiddenSize / numAttentionHeads must be an even whole number");
+            }
+            if (numKeyValueHeads != null && (numKeyValueHeads < 1 || numAttentionHeads % numKeyValueHeads != 0)) {
+                problems.add("base: numAttentionHeads must be a multiple of numKeyValueHeads");
+            }
+            if (tokenizer == null || tokenizer.isBlank()) {
+                problems.add("base: a random model needs a tokenizer (file or model directory)");
+            } else if (!Files.exists(tokenizerPath(dataRoot))) {
+                problems.add("base: tokenizer not found: " + tokenizerPath(dataRoot));
+            }
+        } else if (init != null) {
+            problems.add("base: init must be 'random' (or give a model directory as path), got " + init);
+        } else if (path == null || path.isBlank()) {
+            problems.add("base: give a model directory or {\"init\": \"random\", …}");
+        } else if (!Files.isRegularFile(modelDir(dataRoot).resolve("config.json"))) {
+            problems.add("base: no config.json in model directory " + modelDir(dataRoot));
+        }
+        return problems;
+    }
+}

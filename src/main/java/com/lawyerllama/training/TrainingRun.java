@@ -1,0 +1,451 @@
+package com.lawyerllama.training;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.lawyerllama.llama.AtomicFiles;
+import com.lawyerllama.llama.Checkpoints;
+import com.lawyerllama.llama.LlamaConfig;
+import com.lawyerllama.llama.LlamaModel;
+import com.lawyerllama.llama.SafetensorsReader;
+import com.lawyerllama.llama.SafetensorsWriter;
+import com.lawyerllama.llama.tokenizer.Tokenizer;
+import com.lawyerllama.llama.tokenizer.Tokenizers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One training run in its directory: {@code state.json} (the {@link RunStatus}), {@code plan.json},
+ * {@code base.json}, {@code metrics.jsonl} and {@code checkpoints/}. {@link #execute} runs the
+ * plan's stages in order, or resumes from the last checkpoint (model, optimizer and data position),
+ * so a crash loses at most one checkpoint interval.
+ *
+ * <p>Checkpoints are Hugging Face model directories ({@code config.json}, {@code model.safetensors},
+ * tokenizer files) plus {@code plan.json}, {@code metrics.jsonl}, {@code trainer_state.json} and,
+ * mid-stage, {@code optimizer.safetensors} (and {@code lora.safetensors}); each is written atomically.
+ * Every stage's end leaves {@code checkpoints/STAGE}; mid-stage ones ({@code STAGE-stepN}) replace
+ * each other.
+ */
+public final class TrainingRun {
+    public static final String STATE = "state.json";
+    public static final String PLAN = "plan.json";
+    public static final String BASE = "base.json";
+    public static final String METRICS = "metrics.jsonl";
+    public static final String TRAINER_STATE = "trainer_state.json";
+    static final String OPTIMIZER = "optimizer.safetensors";
+    static final String LORA = "lora.safetensors";
+    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer.model", "tokenizer.bin",
+            "tokenizer_config.json", "special_tokens_map.json", "generation_config.json");
+    private static final int MAX_REPORTED_PROBLEMS = 50;
+
+    /** Receives what the run reports (server-sent events, the CLI's progress bar). */
+    @FunctionalInterface
+    public interface Listener {
+        void onEvent(String type, Object data);
+    }
+
+    /** Thrown inside the loop to stop it: cancelled (final) or interrupted (shutdown: the run resumes at the next start). */
+    public static final class Stopped extends RuntimeException {
+        final boolean cancelled;
+
+        Stopped(boolean cancelled) {
+            super(cancelled ? "cancelled" : "interrupted", null, false, false);
+            this.cancelled = cancelled;
+        }
+    }
+
+    private final Path dir;
+    private final Path dataRoot;
+    private final DistractorArticles distractors;
+    private final Listener listener;
+    private final BooleanSupplier cancelRequested;
+    private final RunStatus status;
+    private final TrainingPlan plan;
+    private final BaseModel base;
+
+    private LlamaModel model;
+    private Path tokenizerSource;
+    private long stageStartNanos;
+    private double emaTokensPerSecond;
+    private double emaSecondsPerStep;
+
+    public TrainingRun(Path dir, Path dataRoot, DistractorArticles distractors, Listener listener, BooleanSupplier cancelRequested)
+            throws IOException {
+        this.dir = dir;
+        this.dataRoot = dataRoot;
+        this.distractors = distractors;
+        this.listener = listener;
+        this.cancelRequested = cancelRequested;
+        this.status = readStatus(dir);
+        this.plan = TrainingPlan.read(dir.resolve(PLAN));
+        this.base = BaseModel.fromJson(TrainingPlan.JSON.readTree(Files.readString(dir.resolve(BASE))));
+    }
+
+    /** Creates a run directory in state QUEUED. */
+    public static RunStatus create(Path dir, String id, TrainingPlan plan, BaseModel base) throws IOException {
+        Files.createDirectories(dir.resolve("checkpoints"));
+        AtomicFiles.writeString(dir.resolve(PLAN), plan.toJson());
+        AtomicFiles.writeString(dir.resolve(BASE), TrainingPlan.JSON.writeValueAsString(base));
+        RunStatus s = new RunStatus();
+        s.id = id;
+        s.state = RunStatus.State.QUEUED;
+        s.planName = plan.name();
+        s.created = Instant.now().toString();
+        s.stageCount = plan.stages().size();
+        s.stage = plan.stages().isEmpty() ? null : plan.stages().get(0).name();
+        writeStatus(dir, s);
+        return s;
+    }
+
+    public static RunStatus readStatus(Path dir) throws IOException {
+        return TrainingPlan.JSON.readValue(Files.readString(dir.resolve(STATE)), RunStatus.class);
+    }
+
+    static void writeStatus(Path dir, RunStatus s) throws IOException {
+        AtomicFiles.writeString(dir.resolve(STATE), TrainingPlan.JSON.writeValueAsString(s));
+    }
+
+    public RunStatus status() {
+        return status;
+    }
+
+    /**
+     * Runs (or resumes) the plan to its end. Leaves the run SUCCEEDED, FAILED (with the reason) or
+     * CANCELLED; when interrupted (service shutdown) it stays RUNNING on disk and resumes next time.
+     */
+    public void execute() {
+        try {
+            Trainer.noGradientRecording();
+            status.state = RunStatus.State.RUNNING;
+            status.started = status.started == null ? Instant.now().toString() : status.started;
+            status.error = null;
+            save();
+            event("state", status);
+            runStages();
+            status.state = RunStatus.State.SUCCEEDED;
+        } catch (Stopped s) {
+            if (!s.cancelled) {
+                saveQuietly();
+                event("state", status);
+                return;
+            }
+            status.state = RunStatus.State.CANCELLED;
+        } catch (Exception | OutOfMemoryError e) {
+            if (Thread.currentThread().isInterrupted() || e instanceof java.nio.channels.ClosedByInterruptException) {
+                // Shutdown while writing: the run stays RUNNING on disk and resumes from its last checkpoint.
+                event("state", status);
+                return;
+            }
+            status.state = RunStatus.State.FAILED;
+            status.error = e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        } finally {
+            if (model != null) {
+                model.close();
+                model = null;
+            }
+        }
+        status.finished = Instant.now().toString();
+        status.etaSeconds = status.state == RunStatus.State.SUCCEEDED ? 0L : null;
+        saveQuietly();
+        event("state", status);
+    }
+
+    private void runStages() throws IOException {
+        int firstStage = 0;
+        int startStep = 0;
+        JsonNode trainerState = null;
+        Path resumeFrom = status.lastCheckpoint == null ? null : Path.of(status.lastCheckpoint);
+        if (resumeFrom != null && Files.isRegularFile(resumeFrom.resolve(TRAINER_STATE))) {
+            trainerState = TrainingPlan.JSON.readTree(Files.readString(resumeFrom.resolve(TRAINER_STATE)));
+            model = LlamaModel.load(resumeFrom, Device.cpu(), contextLength(LlamaConfig.read(resumeFrom)));
+            tokenizerSource = resumeFrom;
+            Files.copy(resumeFrom.resolve(METRICS), dir.resolve(METRICS), StandardCopyOption.REPLACE_EXISTING);
+            firstStage = trainerState.get("stageIndex").asInt();
+            status.tokensSeen = trainerState.get("tokensSeen").asLong();   // steps after the checkpoint are redone
+            if (trainerState.get("stageDone").asBoolean()) {
+                firstStage++;
+                trainerState = null;
+            } else {
+                startStep = trainerState.get("step").asInt();
+            }
+            status.resumes++;
+            metric(Map.of("type", "resume", "checkpoint", resumeFrom.toString(), "stage", firstStage, "step", startStep));
+        } else {
+            loadBase();
+        }
+        Tokenizer tokenizer = Tokenizers.load(tokenizerSource);
+        for (int s = firstStage; s < plan.stages().size(); s++) {
+            runStage(s, tokenizer, s == firstStage ? startStep : 0, s == firstStage ? trainerState : null, resumeFrom);
+        }
+    }
+
+    private void loadBase() throws IOException {
+        if (base == null || !base.randomInit()) {
+            Path modelDir = base.modelDir(dataRoot);
+            model = LlamaModel.load(modelDir, Device.cpu(), contextLength(LlamaConfig.read(modelDir)));
+            tokenizerSource = modelDir;
+            return;
+        }
+        Path tokenizerPath = base.tokenizerPath(dataRoot);
+        Tokenizer tokenizer = Tokenizers.load(tokenizerPath);
+        int heads = base.numAttentionHeads();
+        int maxSeq = plan.stages().stream().mapToInt(TrainingPlan.Stage::seqLen).max().orElse(256);
+        LlamaConfig config = new LlamaConfig(base.hiddenSize(), base.intermediateSize(), base.numHiddenLayers(), heads,
+                base.numKeyValueHeads() == null ? heads : base.numKeyValueHeads(), base.hiddenSize() / heads, 1e-5, 10000.0,
+                null, base.maxPositionEmbeddings() == null ? Math.max(maxSeq, 512) : base.maxPositionEmbeddings(),
+                base.vocabSize() == null ? tokenizer.vocabSize() : base.vocabSize(), true, tokenizer.bosId(),
+                List.of(tokenizer.eosId()), "float32");
+        model = LlamaModel.random(config, plan.seed(), Device.cpu(), contextLength(config));
+        // A tokenizer file is copied into checkpoints under its standard name; a directory's tokenizer files as they are.
+        if (Files.isDirectory(tokenizerPath)) {
+            tokenizerSource = tokenizerPath;
+        } else {
+            tokenizerSource = Files.createDirectories(dir.resolve("tokenizer"));
+            String name = tokenizerPath.getFileName().toString();
+            String standard = name.endsWith(".json") ? "tokenizer.json" : name.endsWith(".bin") ? "tokenizer.bin" : "tokenizer.model";
+            Files.copy(tokenizerPath, tokenizerSource.resolve(standard), StandardCopyOption.REPLACE_EXISTING);
+            for (String extra : List.of("tokenizer_config.json", "special_tokens_map.json")) {
+                Path sibling = tokenizerPath.resolveSibling(extra);
+                if (Files.isRegularFile(sibling)) {
+                    Files.copy(sibling, tokenizerSource.resolve(extra), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private int contextLength(LlamaConfig config) {
+        int maxSeq = plan.stages().stream().mapToInt(TrainingPlan.Stage::seqLen).max().orElse(256);
+        if (maxSeq > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("the plan's longest seqLen " + maxSeq + " exceeds the model's max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        return maxSeq;
+    }
+
+    private void runStage(int stageIndex, Tokenizer tokenizer, int startStep, JsonNode trainerState, Path resumeFrom)
+            throws IOException {
+        TrainingPlan.Stage stage = plan.stages().get(stageIndex);
+        StageData data = new StageData(plan, stageIndex, dataRoot, tokenizer, distractors);
+        status.stageIndex = stageIndex;
+        status.stage = stage.name();
+        status.stageSteps = data.totalSteps();
+        status.step = startStep;
+        if (startStep == 0) {
+            status.malformedRecords += data.problems().size();
+            for (String p : data.problems()) {
+                if (status.dataProblems.size() < MAX_REPORTED_PROBLEMS) {
+                    status.dataProblems.add(p);
+                }
+            }
+            metric(Map.of("type", "stage", "stage", stage.name(), "steps", data.totalSteps(),
+                    "trainRecords", data.trainRecords(), "malformed", data.problems().size()));
+        }
+        save();
+        event("stage", Map.of("stage", stage.name(), "index", stageIndex, "steps", data.totalSteps()));
+        stageStartNanos = System.nanoTime();
+        try (TrainableWeights weights = stage.lora() == null ? TrainableWeights.full(model)
+                : TrainableWeights.lora(model, stage.lora(), plan.seed() + stageIndex);
+             AdamW optimizer = new AdamW(model.manager())) {
+            if (trainerState != null) {
+                if (weights.isLora()) {
+                    weights.restoreAdapters(resumeFrom.resolve(LORA));
+                }
+                optimizer.load(resumeFrom.resolve(OPTIMIZER), weights.trainable(), trainerState.get("adamSteps").asInt());
+            }
+            Trainer.trainStage(plan, stage, data, model, weights, optimizer, startStep, new Trainer.Hooks() {
+                @Override
+                public void checkContinue() {
+                    if (cancelRequested.getAsBoolean()) {
+                        throw new Stopped(true);
+                    }
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new Stopped(false);
+                    }
+                }
+
+                @Override
+                public void onStep(Trainer.StepMetrics m) {
+                    recordStep(stage, stageIndex, m);
+                }
+
+                @Override
+                public void onValidation(int completedSteps, double loss) {
+                    status.validationLoss = loss;
+                    metric(Map.of("type", "validation", "stage", stage.name(), "step", completedSteps, "loss", loss));
+                    event("validation", Map.of("stage", stage.name(), "step", completedSteps, "loss", loss));
+                }
+
+                @Override
+                public void checkpoint(int completedSteps) throws IOException {
+                    writeCheckpoint(stage.name() + "-step" + completedSteps, stageIndex, completedSteps, false, weights, optimizer);
+                }
+            });
+            if (weights.isLora()) {
+                weights.merge();
+            }
+            summarize(stage, data.totalSteps());
+            writeCheckpoint(stage.name(), stageIndex, data.totalSteps(), true, weights, null);
+        }
+        status.finalCheckpoint = status.lastCheckpoint;
+        save();
+    }
+
+    private void recordStep(TrainingPlan.Stage stage, int stageIndex, Trainer.StepMetrics m) {
+        status.step = m.step();
+        status.tokensSeen += m.tokens();
+        status.trainLoss = m.loss();
+        if (!Double.isFinite(m.gradNorm())) {
+            status.skippedSteps++;
+        }
+        double tps = m.tokens() / Math.max(m.seconds(), 1e-9);
+        emaTokensPerSecond = emaTokensPerSecond == 0 ? tps : 0.8 * emaTokensPerSecond + 0.2 * tps;
+        emaSecondsPerStep = emaSecondsPerStep == 0 ? m.seconds() : 0.8 * emaSecondsPerStep + 0.2 * m.seconds();
+        status.tokensPerSecond = emaTokensPerSecond;
+        long remaining = m.totalSteps() - m.step();
+        for (int s = stageIndex + 1; s < plan.stages().size(); s++) {
+            TrainingPlan.Stage later = plan.stages().get(s);
+            remaining += later.steps() > 0 ? later.steps() : m.totalSteps();
+        }
+        status.etaSeconds = Math.round(remaining * emaSecondsPerStep);
+        if (m.step() % plan.logEvery() == 0 || m.step() == m.totalSteps()) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("type", "step");
+            line.put("stage", stage.name());
+            line.put("step", m.step());
+            line.put("steps", m.totalSteps());
+            line.put("loss", m.loss());
+            line.put("lr", m.lr());
+            line.put("gradNorm", m.gradNorm());
+            line.put("tokens", status.tokensSeen);
+            line.put("tokensPerSecond", tps);
+            metric(line);
+            saveQuietly();
+            event("step", line);
+        }
+    }
+
+    /** The stage's loss at start and end, from the metrics log (so a resumed stage's summary is whole). */
+    private void summarize(TrainingPlan.Stage stage, int steps) throws IOException {
+        List<Double> losses = new ArrayList<>();
+        List<Double> validations = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve(METRICS), StandardCharsets.UTF_8)) {
+            JsonNode n = TrainingPlan.JSON.readTree(line);
+            if (!stage.name().equals(n.path("stage").asString(""))) {
+                continue;
+            }
+            if (!n.path("loss").isNumber()) {
+                continue;       // NaN and infinities are written as strings
+            }
+            if (n.path("type").asString("").equals("step")) {
+                losses.add(n.get("loss").asDouble());
+            } else if (n.path("type").asString("").equals("validation")) {
+                validations.add(n.get("loss").asDouble());
+            }
+        }
+        int k = Math.max(1, Math.min(5, losses.size() / 4));
+        double first = losses.stream().limit(k).mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        double last = losses.stream().skip(Math.max(0, losses.size() - k)).mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        status.stages.removeIf(s -> s.name().equals(stage.name()));
+        status.stages.add(new RunStatus.StageSummary(stage.name(), steps, first, last,
+                validations.isEmpty() ? null : validations.get(0),
+                validations.isEmpty() ? null : validations.get(validations.size() - 1),
+                (System.nanoTime() - stageStartNanos) / 1e9, dir.resolve("checkpoints").resolve(stage.name()).toString()));
+    }
+
+    private void writeCheckpoint(String name, int stageIndex, int completedSteps, boolean stageDone, TrainableWeights weights,
+                                 AdamW optimizer) throws IOException {
+        Path target = dir.resolve("checkpoints").resolve(name);
+        Checkpoints.writeAtomically(target, tmp -> {
+            try (NDManager scope = model.manager().newSubManager()) {
+                Map<String, NDArray> exported = weights.exportWeights(scope);
+                model.config().write(tmp, "float32");
+                SafetensorsWriter.write(tmp, exported, SafetensorsReader.DType.F32, 0);
+            }
+            for (String f : TOKENIZER_FILES) {
+                if (Files.isRegularFile(tokenizerSource.resolve(f))) {
+                    Files.copy(tokenizerSource.resolve(f), tmp.resolve(f));
+                }
+            }
+            Files.copy(dir.resolve(PLAN), tmp.resolve(PLAN));
+            Files.copy(dir.resolve(METRICS), tmp.resolve(METRICS));
+            ObjectNode state = TrainingPlan.JSON.createObjectNode();
+            state.put("stageIndex", stageIndex);
+            state.put("stage", plan.stages().get(stageIndex).name());
+            state.put("step", completedSteps);
+            state.put("stageDone", stageDone);
+            state.put("tokensSeen", status.tokensSeen);
+            if (!stageDone) {
+                state.put("adamSteps", optimizer.steps());
+                optimizer.save(tmp.resolve(OPTIMIZER));
+                if (weights.isLora()) {
+                    weights.saveAdapters(tmp.resolve(LORA));
+                }
+            }
+            Files.writeString(tmp.resolve(TRAINER_STATE), TrainingPlan.JSON.writeValueAsString(state));
+        });
+        String previous = status.lastCheckpoint;
+        status.lastCheckpoint = target.toString();
+        save();
+        // A mid-stage checkpoint is only needed until the next one is safely written.
+        if (previous != null && !previous.equals(status.lastCheckpoint) && Path.of(previous).getFileName().toString().contains("-step")
+                && Path.of(previous).startsWith(dir)) {
+            deleteRecursively(Path.of(previous));
+        }
+        metric(Map.of("type", "checkpoint", "stage", plan.stages().get(stageIndex).name(), "step", completedSteps,
+                "path", target.toString()));
+        event("checkpoint", Map.of("path", target.toString(), "step", completedSteps));
+    }
+
+    private void metric(Map<String, ?> line) {
+        try {
+            Files.writeString(dir.resolve(METRICS), TrainingPlan.JSON_LINE.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + dir.resolve(METRICS), e);
+        }
+    }
+
+    private void event(String type, Object data) {
+        try {
+            listener.onEvent(type, data);
+        } catch (RuntimeException ignored) {
+            // A listener (a closed SSE connection) must never stop the training.
+        }
+    }
+
+    private void save() throws IOException {
+        writeStatus(dir, status);
+    }
+
+    private void saveQuietly() {
+        try {
+            save();
+        } catch (IOException e) {
+            // The next save retries; the state in memory is still right.
+        }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (var walk = Files.walk(path)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
