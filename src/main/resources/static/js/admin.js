@@ -153,6 +153,16 @@ async function loadImports() {
 // ---- training ---------------------------------------------------------------------------------
 
 const chart = new LossChart($('loss-chart'));
+
+/**
+ * The presets: "tiny" trains a small random-weight LLaMA (the tiny plan's shapes, the stories260K
+ * tokenizer) through all five stages in minutes on a CPU — a demonstration of the pipeline.
+ */
+const PRESETS = {
+  tiny: {planName: 'tiny', base: {init: 'random', hiddenSize: 64, intermediateSize: 172, numHiddenLayers: 2,
+    numAttentionHeads: 4, numKeyValueHeads: 2, tokenizer: 'models/stories260K/tok512.bin'}},
+  default: {planName: 'default'},
+};
 let runStream = null;
 let currentRun = null;
 
@@ -186,8 +196,22 @@ function showRun(run) {
   ]);
 }
 
+let lastStatusFetch = 0;
+
 function updateRunFromStep(step) {
   if (!currentRun) return;
+  // Step events carry loss and speed; the ETA comes with the run's status, fetched every few seconds.
+  if (Date.now() - lastStatusFetch > 3000) {
+    lastStatusFetch = Date.now();
+    const id = currentRun.id;
+    call('GET', `/admin/training/runs/${encodeURIComponent(id)}`)
+        .then((run) => {
+          if (currentRun && currentRun.id === id && !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(currentRun.state)) {
+            showRun({...currentRun, etaSeconds: run.etaSeconds, tokensPerSecond: run.tokensPerSecond, state: run.state});
+          }
+        })
+        .catch(() => {});
+  }
   showRun({...currentRun, stage: step.stage, step: step.step, stageSteps: step.steps, trainLoss: step.loss,
     tokensPerSecond: step.tokensPerSecond ?? currentRun.tokensPerSecond});
 }
@@ -251,7 +275,7 @@ async function startTraining(event) {
     }
     if (!body || typeof body !== 'object' || (!body.plan && !body.planName)) body = {plan: body};
   } else {
-    body = {planName: $('training-plan-name').value};
+    body = PRESETS[$('training-plan-name').value];
   }
   $('training-start').disabled = true;
   try {
