@@ -454,8 +454,13 @@ function start() {
     if (event.key === 'Escape') closeArticle();
   });
   renderHistory();
-  const match = window.location.hash.match(/^#c=([A-Za-z0-9_-]+)$/);
-  if (match) openConversation(match[1]);
+  // #c=ID opens a stored conversation: a shared link, a bookmark, back and forward.
+  const openFromHash = () => {
+    const match = window.location.hash.match(/^#c=([A-Za-z0-9_-]+)$/);
+    if (match && match[1] !== state.conversationId) openConversation(match[1]);
+  };
+  window.addEventListener('hashchange', openFromHash);
+  openFromHash();
   document.body.dataset.ready = 'true';
 }
 

@@ -22,6 +22,13 @@ public class WebPages implements WebMvcConfigurer {
         registry.addViewController("/login").setViewName("forward:/login.html");
     }
 
+    /** The admin session's cookie is never sent with requests that other sites start. */
+    @org.springframework.context.annotation.Bean
+    org.springframework.boot.web.server.servlet.CookieSameSiteSupplier adminSessionCookieSameSite() {
+        return org.springframework.boot.web.server.servlet.CookieSameSiteSupplier.ofStrict()
+                .whenHasName(AdminPageSecurity.SESSION_COOKIE);
+    }
+
     /** The session's CSRF token: where to send it (header or form field) and its value. */
     public record CsrfView(String headerName, String parameterName, String token) {
     }

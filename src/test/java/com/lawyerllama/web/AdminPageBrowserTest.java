@@ -66,6 +66,8 @@ class AdminPageBrowserTest extends BrowserTestSupport {
     @Test
     void theSessionIsProtectedAgainstCsrfAndTheApiStaysStateless() {
         logInAsAdmin();
+        assertThat(driver().manage().getCookieNamed("JSESSIONID").getSameSite()).isEqualTo("Strict");
+        assertThat(driver().manage().getCookieNamed("JSESSIONID").isHttpOnly()).isTrue();
         // The page's own fetch with the token works; the same call without it is refused.
         Object withToken = browser.driver.executeAsyncScript("const done = arguments[arguments.length - 1];"
                 + "fetch('/csrf').then(r => r.json()).then(t => fetch('/admin/retrieval/eval', {method: 'POST',"
@@ -139,28 +141,35 @@ class AdminPageBrowserTest extends BrowserTestSupport {
         long validationPixels = coloredPixels(192, 57, 43);
         assertThat(trainPixels).as("the train loss line is drawn").isGreaterThan(50);
         assertThat(validationPixels).as("the validation point is drawn").isGreaterThan(5);
-        browser.screenshot(SCREENSHOTS.resolve("admin-desktop.png"));
-        browser.size(390, 844);
-        assertThat(((Number) script("return document.documentElement.scrollWidth - window.innerWidth")).intValue())
-                .as("no sideways scrolling at phone width").isLessThanOrEqualTo(0);
-        browser.screenshot(SCREENSHOTS.resolve("admin-phone.png"));
-        browser.size(1280, 900);
-
+        // Cancel while it runs (the whole tiny plan takes about 20 s here), then picture the page.
         byId("training-cancel").click();
         waitUntil(d -> "已取消".equals(field("training-status", "状态")));
+        browser.screenshot(SCREENSHOTS.resolve("admin-desktop.png"));
+        browser.size(390, 844);
+        assertThat(sidewaysOverflow()).as("no sideways scrolling at phone width").isLessThanOrEqualTo(0);
+        browser.screenshot(SCREENSHOTS.resolve("admin-phone.png"));
+        browser.size(1280, 900);
         assertThat(byId("training-start").isEnabled()).isTrue();
     }
 
     @Test
-    void retrievalEvaluationShowsRecallAtOneThreeAndFive() {
+    void retrievalEvaluationShowsRecallAtOneThreeAndFive(@TempDir Path dir) throws IOException {
+        // The first 150 LawBench 3-2 questions, to keep the test short (the dev split of all 500 takes ~30 s here).
+        tools.jackson.databind.ObjectMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
+        tools.jackson.databind.JsonNode all = json.readTree(Files.readString(SharedData.path("lawbench/3-2.json")));
+        tools.jackson.databind.node.ArrayNode part = json.createArrayNode();
+        for (int i = 0; i < 150; i++) {
+            part.add(all.get(i));
+        }
+        Path set = Files.writeString(dir.resolve("3-2-part.json"), json.writeValueAsString(part));
         logInAsAdmin();
-        byId("eval-set").sendKeys(SharedData.path("lawbench/3-2.json").toString());
+        byId("eval-set").sendKeys(set.toString());
         byId("eval-start").click();
         waitUntil(d -> field("eval-result", "recall@5") != null);
         for (String k : new String[] {"recall@1", "recall@3", "recall@5"}) {
             assertThat(field("eval-result", k)).matches("\\d+\\.\\d%");
         }
-        assertThat(Integer.parseInt(field("eval-result", "问题数"))).isGreaterThan(10);
+        assertThat(Integer.parseInt(field("eval-result", "问题数"))).isGreaterThan(5);
         assertThat(field("eval-result", "划分")).isEqualTo("dev");
     }
 

@@ -72,6 +72,7 @@ abstract class BrowserTestSupport {
 
     /** Opens a page and waits until its module has wired it up. */
     void open(String path) {
+        driver().get("about:blank");
         driver().get(url(path));
         waitUntil(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
     }
@@ -82,6 +83,12 @@ abstract class BrowserTestSupport {
 
     WebElement byId(String id) {
         return driver().findElement(By.id(id));
+    }
+
+    /** Pixels the page overflows its viewport sideways (0 when it fits). */
+    int sidewaysOverflow() {
+        return ((Number) script("return document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+                .intValue();
     }
 
     Object script(String js, Object... args) {
