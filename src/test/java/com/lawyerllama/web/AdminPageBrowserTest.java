@@ -150,6 +150,35 @@ class AdminPageBrowserTest extends BrowserTestSupport {
         browser.screenshot(SCREENSHOTS.resolve("admin-phone.png"));
         browser.size(1280, 900);
         assertThat(byId("training-start").isEnabled()).isTrue();
+
+        // The run's checkpoint is listed and can be put into service …
+        try {
+            // The list is re-rendered when the run's stream ends: find and click in one go, again if it went stale.
+            waitUntil(d -> {
+                try {
+                    WebElement activate = d.findElements(By.cssSelector("#checkpoints button")).stream()
+                            .filter(b -> b.getDomAttribute("aria-label").contains("S1-general-pretraining-step"))
+                            .findFirst().orElse(null);
+                    if (activate == null) {
+                        return null;
+                    }
+                    activate.click();
+                    return true;
+                } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                    return null;
+                }
+            });
+            waitUntil(d -> byId("checkpoints-message").getText().startsWith("已上线："));
+        } finally {
+            // … then the model the other browser tests use goes back into service.
+            Http http = new Http(port);
+            HttpResponse<String> restored = http.send(http.request("/admin/model/activate")
+                    .header("Authorization", Http.basic("admin", IntegrationTest.ADMIN_PASSWORD))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"checkpoint\": \""
+                            + com.lawyerllama.testsupport.TestModels.tinyChinese().toString().replace("\\", "\\\\") + "\"}")));
+            assertThat(restored.statusCode()).as(restored.body()).isEqualTo(200);
+        }
     }
 
     @Test
