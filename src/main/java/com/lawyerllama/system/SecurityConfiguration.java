@@ -20,13 +20,14 @@ import org.springframework.security.web.authentication.www.BasicAuthenticationFi
 /**
  * {@code /admin/**} needs ADMIN (HTTP Basic or the bearer API token); consultation needs USER
  * only when {@code lawyer.security.consult-requires-user} is set; everything else is open.
- * Refusals are problem details (401 with a challenge, 403).
+ * Refusals are problem details (401 with a challenge, 403). The admin page's browser login
+ * (form, session, CSRF) is a separate chain ahead of this one: {@code web.AdminPageSecurity}.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
 public class SecurityConfiguration {
 
-    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+    public static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
             + "img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
             + "base-uri 'self'; form-action 'self'";
 
@@ -72,7 +73,9 @@ public class SecurityConfiguration {
                         .accessDeniedHandler((request, response, denied) -> Problems.write(request, response,
                                 HttpStatus.FORBIDDEN, "Your account lacks the role this resource needs.")))
                 .addFilterBefore(new BearerTokenFilter(properties.admin()), BasicAuthenticationFilter.class)
-                .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY)));
+                .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
+                        .referrerPolicy(r -> r.policy(org.springframework.security.web.header.writers
+                                .ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN)));
         return http.build();
     }
 
