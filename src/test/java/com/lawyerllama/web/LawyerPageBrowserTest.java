@@ -120,7 +120,7 @@ class LawyerPageBrowserTest extends BrowserTestSupport {
                 "<i>斜体</i>的问题？", hostileAnswer, Instant.now(), List.of(hostileArticle),
                 List.of(new ConsultResponse.CitationCheck("《民法典》第五百八十七条", "民法典", "第五百八十七条", deposit587, true, false),
                         new ConsultResponse.CitationCheck("《不存在法》第九条", "不存在法", "第九条", null, false, false)),
-                new ConsultResponse.Usage(10, 10), new ConsultResponse.Timings(1, 1, 2)));
+                new ConsultResponse.Usage(10, 10), new ConsultResponse.Timings(1, 1, 1, 2)), true);
 
         open("/#c=" + id);
         WebElement answer = waitUntil(d -> d.findElements(By.cssSelector("#turns .answer")).stream().findFirst().orElse(null));
@@ -181,7 +181,7 @@ class LawyerPageBrowserTest extends BrowserTestSupport {
                                 articles.stream().filter(a -> a.article().equals("第五百八十七条")).findFirst()
                                         .map(ConsultResponse.ArticleRef::id).orElse("民法典:2020-05-28:587"), true, true),
                         new ConsultResponse.CitationCheck("《合同法》第一百一十五条", "合同法", "第一百一十五条", null, false, false)),
-                new ConsultResponse.Usage(420, 96), new ConsultResponse.Timings(35, 180, 2400)));
+                new ConsultResponse.Usage(420, 96), new ConsultResponse.Timings(35, 180, 2200, 2400)), true);
         open("/#c=" + id);
         waitUntil(d -> d.findElements(By.cssSelector("#turns .answer")).size() == 1
                 && d.findElements(By.cssSelector("#articles > li")).size() == 3);
