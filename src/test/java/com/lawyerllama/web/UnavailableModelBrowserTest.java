@@ -11,9 +11,15 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.TestPropertySource;
 
-/** The lawyer page when the service has no model to answer with: a 503, told in words, never a blank page. */
+/**
+ * The lawyer page when the service has no model to answer with: a 503, told in words, never a
+ * blank page. The empty model path is explicit: other tests activate a checkpoint in the shared
+ * context.
+ */
 @IntegrationTest
+@TestPropertySource(properties = "lawyer.model.path=")
 class UnavailableModelBrowserTest {
     static Browser browser;
 
