@@ -114,8 +114,15 @@ public class ArticleIndex {
                 .analysis(a -> a
                         .filter("cjk_bigram_shingle", f -> f.definition(d -> d.shingle(sh -> sh
                                 .minShingleSize(2).maxShingleSize(2).outputUnigrams(true).tokenSeparator(""))))
+                        .filter("cjk_bigram_only", f -> f.definition(d -> d.shingle(sh -> sh
+                                .minShingleSize(2).maxShingleSize(2).outputUnigrams(false)
+                                .outputUnigramsIfNoShingles(true).tokenSeparator(""))))
                         .analyzer("cjk_bigram", an -> an.custom(cu -> cu
-                                .tokenizer("standard").filter("lowercase", "cjk_bigram_shingle")))));
+                                .tokenizer("standard").filter("lowercase", "cjk_bigram_shingle")))
+                        // Search side: bigrams only (single characters match most of the corpus and
+                        // dominate query time); a one-character query still searches its unigram.
+                        .analyzer("cjk_bigram_search", an -> an.custom(cu -> cu
+                                .tokenizer("standard").filter("lowercase", "cjk_bigram_only")))));
     }
 
     private TypeMapping mapping() {

@@ -92,13 +92,24 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
     }
 
     Query lexicalQuery(String text, String earlier, Set<String> laws) {
-        Query match = Query.of(q -> q.multiMatch(m -> m.query(text).type(TextQueryType.MostFields)
-                .fields("text^1.0", "path^0.4", "lawTitle^0.3")));
+        Query match = Query.of(q -> q.multiMatch(m -> {
+            m.query(text).type(TextQueryType.MostFields).fields("text^1.0", "path^0.4", "lawTitle^0.3");
+            if (properties.searchAnalyzer() != null && !properties.searchAnalyzer().isBlank()) {
+                m.analyzer(properties.searchAnalyzer());
+            }
+            return m;
+        }));
         Query base = Query.of(q -> q.bool(b -> {
             b.filter(f -> f.term(t -> t.field("current").value(true)));
             b.must(match);
             if (!earlier.isBlank()) {
-                b.should(s -> s.match(m -> m.field("text").query(earlier).boost(0.3f)));
+                b.should(s -> s.match(m -> {
+                    m.field("text").query(earlier).boost(0.3f);
+                    if (properties.searchAnalyzer() != null && !properties.searchAnalyzer().isBlank()) {
+                        m.analyzer(properties.searchAnalyzer());
+                    }
+                    return m;
+                }));
             }
             for (String law : laws) {
                 b.should(s -> s.term(t -> t.field("law").value(law).boost(properties.lawBoost())));

@@ -20,6 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param popularityPrior weight articles by how often other statutes cite them
  * @param lawBoost       boost for articles of laws the question names
  * @param candidates     BM25 hits the priors re-weight before the top k are taken
+ * @param searchAnalyzer analyzer for the question at search time ({@code cjk_bigram_search}: bigrams only,
+ *                       defined by the index; empty: the field's own analyzer, unigrams and bigrams)
  */
 @ConfigurationProperties(prefix = "lawyer.retrieval")
 public record RetrievalProperties(
@@ -34,5 +36,6 @@ public record RetrievalProperties(
         @DefaultValue("true") boolean categoryPrior,
         @DefaultValue("false") boolean popularityPrior,
         @DefaultValue("8.0") float lawBoost,
-        @DefaultValue("50") int candidates) {
+        @DefaultValue("50") int candidates,
+        @DefaultValue("") String searchAnalyzer) {
 }
