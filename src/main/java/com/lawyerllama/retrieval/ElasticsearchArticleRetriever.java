@@ -93,7 +93,7 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
 
     Query lexicalQuery(String text, String earlier, Set<String> laws) {
         Query match = Query.of(q -> q.multiMatch(m -> {
-            m.query(text).type(TextQueryType.MostFields).fields("text^1.0", "path^0.4", "lawTitle^0.3");
+            m.query(text).type(TextQueryType.MostFields).fields(properties.fields());
             if (properties.searchAnalyzer() != null && !properties.searchAnalyzer().isBlank()) {
                 m.analyzer(properties.searchAnalyzer());
             }

@@ -20,6 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param popularityPrior weight articles by how often other statutes cite them
  * @param lawBoost       boost for articles of laws the question names
  * @param candidates     BM25 hits the priors re-weight before the top k are taken
+ * @param fields         fields the question is matched against, with boosts
  * @param searchAnalyzer analyzer for the question at search time ({@code cjk_bigram_search}: bigrams only,
  *                       defined by the index; empty: the field's own analyzer, unigrams and bigrams)
  */
@@ -37,5 +38,6 @@ public record RetrievalProperties(
         @DefaultValue("false") boolean popularityPrior,
         @DefaultValue("8.0") float lawBoost,
         @DefaultValue("50") int candidates,
-        @DefaultValue("") String searchAnalyzer) {
+        @DefaultValue("") String searchAnalyzer,
+        @DefaultValue({"text^1.0", "path^0.4", "lawTitle^0.3"}) java.util.List<String> fields) {
 }
