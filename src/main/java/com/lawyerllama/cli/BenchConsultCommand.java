@@ -1,5 +1,6 @@
 package com.lawyerllama.cli;
 
+import com.lawyerllama.system.Percentiles;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -106,8 +107,8 @@ public final class BenchConsultCommand implements Callable<Integer> {
         System.out.printf("consultations: %d ok, %d errors %s in %.1f s at concurrency %d (maxTokens %d)%n",
                 ok.size(), samples.size() - ok.size(), errors.isEmpty() ? "" : errors, elapsed, concurrency, maxTokens);
         System.out.printf("throughput: %.2f consultations/s%n", ok.size() / elapsed);
-        System.out.printf("latency ms: p50 %.0f, p90 %.0f, p99 %.0f, max %.0f%n", pct(latencies, 0.5), pct(latencies, 0.9),
-                pct(latencies, 0.99), latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1));
+        System.out.printf("latency ms: p50 %.0f, p90 %.0f, p99 %.0f, max %.0f%n", Percentiles.of(latencies, 0.5),
+                Percentiles.of(latencies, 0.9), Percentiles.of(latencies, 0.99), Percentiles.of(latencies, 1.0));
         if (!ok.isEmpty()) {
             System.out.printf("share of latency: retrieval %.1f%%, model %.1f%%, service overhead %.1f%% "
                             + "(everything else: HTTP, queueing for a model slot, prompt, citation check, storing the turn)%n",
@@ -116,10 +117,4 @@ public final class BenchConsultCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static double pct(List<Double> sorted, double p) {
-        if (sorted.isEmpty()) {
-            return 0;
-        }
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1)));
-    }
 }

@@ -1,6 +1,7 @@
 package com.lawyerllama.consult;
 
 import com.lawyerllama.law.Article;
+import com.lawyerllama.law.ArticleResolver;
 import com.lawyerllama.law.Citation;
 import com.lawyerllama.retrieval.ElasticsearchArticleRetriever;
 import java.util.ArrayList;
@@ -17,9 +18,11 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class CitationChecker {
-    private final ElasticsearchArticleRetriever articles;
+    private final ElasticsearchArticleRetriever retriever;
+    private final ArticleResolver articles;
 
-    public CitationChecker(ElasticsearchArticleRetriever articles) {
+    public CitationChecker(ElasticsearchArticleRetriever retriever, ArticleResolver articles) {
+        this.retriever = retriever;
         this.articles = articles;
     }
 
@@ -30,7 +33,7 @@ public class CitationChecker {
         provided.forEach(a -> providedKeys.add(a.law() + "#" + a.article()));
         List<ConsultResponse.CitationCheck> checks = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
-        for (Citation citation : articles.citationParser().parse(answer)) {
+        for (Citation citation : retriever.citationParser().parse(answer)) {
             String label = Article.articleLabel(citation.number(), citation.suffix());
             if (!seen.add(citation.law() + "#" + label + "#" + citation.text())) {
                 continue;

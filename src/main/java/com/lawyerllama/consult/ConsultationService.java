@@ -142,8 +142,9 @@ public class ConsultationService {
                 articleRefs = List.of();
             }
         }
-        long retrievalMs = (System.nanoTime() - retrievalStart) / 1_000_000;
-        retrievalTimer.record(System.nanoTime() - retrievalStart, TimeUnit.NANOSECONDS);
+        long retrievalNanos = System.nanoTime() - retrievalStart;
+        long retrievalMs = retrievalNanos / 1_000_000;
+        retrievalTimer.record(retrievalNanos, TimeUnit.NANOSECONDS);
 
         GenerationOptions options = engine.defaultGenerationOptions();
         int maxTokens = request.maxTokens() != null ? request.maxTokens() : options.maxNewTokens();

@@ -11,6 +11,8 @@ import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import co.elastic.clients.elasticsearch.indices.IndexSettings;
 import com.lawyerllama.law.Article;
+import com.lawyerllama.law.ArticleResolver;
+import com.lawyerllama.law.Citation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.LocalDateTime;
@@ -30,7 +32,7 @@ import org.springframework.stereotype.Component;
  * reported.
  */
 @Component
-public class ArticleIndex {
+public class ArticleIndex implements ArticleResolver {
 
     /** A document and the outcome of writing it. */
     public record ItemFailure(String id, String reason) {
@@ -285,6 +287,12 @@ public class ArticleIndex {
                 .filter(f -> f.term(t -> t.field("suffix").value(suffix)))));
         return search(query, 20).stream().map(ScoredArticle::article)
                 .max(java.util.Comparator.comparing(Article::current).thenComparing(Article::version));
+    }
+
+    /** {@link ArticleResolver} over the index: the same lookup as {@link #find}. */
+    @Override
+    public Optional<Article> resolve(Citation citation) {
+        return find(citation.law(), citation.number(), citation.suffix());
     }
 
     @SuppressWarnings("unchecked")

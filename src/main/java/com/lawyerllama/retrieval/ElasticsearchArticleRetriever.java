@@ -60,7 +60,7 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
             if (hits.size() >= query.k()) {
                 break;
             }
-            index.find(citation.law(), citation.number(), citation.suffix())
+            index.resolve(citation)
                     .ifPresent(a -> hits.putIfAbsent(a.id(), new Hit(a, Double.MAX_VALUE, "explicit")));
         }
         String text = QueryText.clean(query.question());
@@ -165,11 +165,6 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         snapshot = new NamesSnapshot(documents, lawNames, new CitationParser(lawNames), System.nanoTime());
         names = snapshot;
         return snapshot;
-    }
-
-    /** Resolves a citation against the index (for the citation check of answers). */
-    public java.util.Optional<Article> resolve(Citation citation) {
-        return index.find(citation.law(), citation.number(), citation.suffix());
     }
 
     /** The citation parser that knows the indexed laws. */

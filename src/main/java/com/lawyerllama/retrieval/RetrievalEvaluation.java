@@ -1,5 +1,6 @@
 package com.lawyerllama.retrieval;
 
+import com.lawyerllama.law.ArticleResolver;
 import com.lawyerllama.law.Citation;
 import com.lawyerllama.law.LabelledQuestions;
 import com.lawyerllama.law.LabelledQuestions.LabelledQuestion;
@@ -11,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import com.lawyerllama.system.Percentiles;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,9 +32,11 @@ public class RetrievalEvaluation {
     }
 
     private final ElasticsearchArticleRetriever retriever;
+    private final ArticleResolver articles;
 
-    public RetrievalEvaluation(ElasticsearchArticleRetriever retriever) {
+    public RetrievalEvaluation(ElasticsearchArticleRetriever retriever, ArticleResolver articles) {
         this.retriever = retriever;
+        this.articles = articles;
     }
 
     public Result evaluate(Path set, int[] ks, Split split) {
@@ -58,7 +62,7 @@ public class RetrievalEvaluation {
             for (LabelledQuestions.GoldReference reference : question.gold()) {
                 gold++;
                 Citation c = reference.citation();
-                if (c == null || retriever.resolve(c).isEmpty()) {
+                if (c == null || articles.resolve(c).isEmpty()) {
                     unresolved++;
                     continue;
                 }
@@ -94,7 +98,7 @@ public class RetrievalEvaluation {
         recallSums.forEach((k, sum) -> recall.put(k, sum / n));
         latencies.sort(Double::compare);
         return new Result(set.getFileName().toString(), split.name().toLowerCase(), evaluated, gold, unresolved, recall,
-                hit3 / n, mrr / n, percentile(latencies, 0.50), percentile(latencies, 0.99));
+                hit3 / n, mrr / n, Percentiles.of(latencies, 0.50), Percentiles.of(latencies, 0.99));
     }
 
     private String truncate(String question) {
@@ -105,11 +109,4 @@ public class RetrievalEvaluation {
         return law + "#" + number + "-" + suffix;
     }
 
-    static double percentile(List<Double> sorted, double p) {
-        if (sorted.isEmpty()) {
-            return 0;
-        }
-        int i = (int) Math.ceil(p * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
-    }
 }
