@@ -2,7 +2,7 @@ package com.lawyerllama.llama;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.lawyerllama.testsupport.SharedData;
+import com.lawyerllama.testsupport.TestModels;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,9 +21,7 @@ class LlamaConfigurationTest {
 
     @BeforeAll
     static void convert() throws Exception {
-        modelDir = tmp.resolve("stories260K");
-        Llama2cImporter.convert(SharedData.path("models/stories260K/stories260K.bin"),
-                SharedData.path("models/stories260K/tok512.bin"), modelDir);
+        modelDir = TestModels.stories260K();
     }
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()

@@ -9,6 +9,7 @@ import ai.djl.Device;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
 import com.lawyerllama.testsupport.SharedData;
+import com.lawyerllama.testsupport.TestModels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -30,9 +31,7 @@ class LlamaEngineTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path dir = tmp.resolve("stories260K");
-        Llama2cImporter.convert(SharedData.path("models/stories260K/stories260K.bin"),
-                SharedData.path("models/stories260K/tok512.bin"), dir);
+        Path dir = TestModels.stories260K();
         tokenizer = Tokenizers.load(dir);
         model = LlamaModel.load(dir, Device.cpu(), 512);
     }
@@ -84,7 +83,7 @@ class LlamaEngineTest {
 
     @Test
     void activatingANewModelLetsRunningRequestsFinishOnTheOldOne() throws Exception {
-        Path dir = tmp.resolve("stories260K");
+        Path dir = TestModels.stories260K();
         LlamaEngine engine = new LlamaEngine(dir, LlamaModel.load(dir, Device.cpu(), 512), tokenizer, null,
                 GenerationOptions.defaults(), 2, 2);
         CountDownLatch started = new CountDownLatch(1);

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
-import com.lawyerllama.testsupport.SharedData;
+import com.lawyerllama.testsupport.TestModels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -29,9 +29,7 @@ class LlamaGenerationTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path dir = tmp.resolve("stories260K");
-        Llama2cImporter.convert(SharedData.path("models/stories260K/stories260K.bin"),
-                SharedData.path("models/stories260K/tok512.bin"), dir);
+        Path dir = TestModels.stories260K();
         tokenizer = Tokenizers.load(dir);
         model = LlamaModel.load(dir, Device.cpu(), 512);
         generator = new Generator(model, tokenizer);

@@ -2,6 +2,7 @@ package com.lawyerllama.testsupport;
 
 import ai.djl.Device;
 import com.lawyerllama.llama.Checkpoints;
+import com.lawyerllama.llama.Llama2cImporter;
 import com.lawyerllama.llama.LlamaConfig;
 import com.lawyerllama.llama.LlamaModel;
 import com.lawyerllama.llama.SafetensorsReader;
@@ -20,6 +21,26 @@ import java.util.List;
  */
 public final class TestModels {
     private TestModels() {
+    }
+
+    private static Path stories260K;
+
+    /**
+     * karpathy's stories260K converted from llama2.c's format by the engine's importer: once per
+     * test run, into a temporary directory (so it always reflects the importer being tested).
+     */
+    public static synchronized Path stories260K() {
+        if (stories260K == null) {
+            try {
+                Path dir = Files.createTempDirectory("stories260K");
+                Llama2cImporter.convert(SharedData.path("models/stories260K/stories260K.bin"),
+                        SharedData.path("models/stories260K/tok512.bin"), dir.resolve("model"));
+                stories260K = dir.resolve("model");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return stories260K;
     }
 
     public static synchronized Path tinyChinese() {
