@@ -52,12 +52,20 @@ public final class AdamW implements AutoCloseable {
             NDArray mi = m.computeIfAbsent(e.getKey(), k -> manager.zeros(p.getShape(), DataType.FLOAT32));
             NDArray vi = v.computeIfAbsent(e.getKey(), k -> manager.zeros(p.getShape(), DataType.FLOAT32));
             try (NDManager scope = manager.newSubManager()) {
+                // Every temporary goes into the scope: an array derived from m, v or p would otherwise
+                // belong to their long-lived managers and leak a parameter-sized buffer per step.
                 g.attach(scope);
                 mi.muli(BETA1).addi(g.mul(1 - BETA1));
                 vi.muli(BETA2).addi(g.square().muli(1 - BETA2));
-                NDArray update = mi.div(c1).divi(vi.div(c2).sqrt().addi(EPS));
+                NDArray update = mi.div(c1);
+                update.attach(scope);
+                NDArray denominator = vi.div(c2);
+                denominator.attach(scope);
+                update.divi(denominator.sqrt().addi(EPS));
                 if (weightDecay > 0 && p.getShape().dimension() >= 2) {
-                    update.addi(p.mul(weightDecay));
+                    NDArray decay = p.mul(weightDecay);
+                    decay.attach(scope);
+                    update.addi(decay);
                 }
                 p.subi(update.muli(lr));
             }

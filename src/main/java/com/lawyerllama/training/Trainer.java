@@ -95,7 +95,7 @@ public final class Trainer {
      * the loop records only inside its GradientCollector, and the in-place AdamW update of leaf
      * weights must happen with recording off.
      */
-    static void noGradientRecording() {
+    public static void noGradientRecording() {
         Engine.getInstance();   // loads the native library on first use
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     }
@@ -112,7 +112,7 @@ public final class Trainer {
     }
 
     /** Scales all gradients so their global L2 norm is at most {@code maxNorm} (0: no clipping); returns the norm before. */
-    static double clipGradients(Map<String, NDArray> grads, double maxNorm) {
+    public static double clipGradients(Map<String, NDArray> grads, double maxNorm) {
         double sumSquares = 0;
         for (NDArray g : grads.values()) {
             try (NDArray s = g.square().sum()) {
