@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
                 com.lawyerllama.llama.BenchCommand.class,
                 com.lawyerllama.training.TrainCommand.class,
                 com.lawyerllama.training.BenchTrainCommand.class,
+                com.lawyerllama.retrieval.dense.TrainRetrieverCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {

@@ -52,6 +52,11 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
 
     @Override
     public List<Hit> retrieve(Request query) {
+        return retrieveLexical(query);
+    }
+
+    /** Explicit citations and BM25 only, whatever the configured mode (training's near misses come from here). */
+    public List<Hit> retrieveLexical(Request query) {
         validate(query);
         status.requireSearchable();
         NamesSnapshot known = names();

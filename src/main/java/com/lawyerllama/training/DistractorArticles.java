@@ -18,4 +18,12 @@ public interface DistractorArticles {
      * @return {@code count} articles in the prompt form {@code 《X法》第Y条：text}
      */
     List<String> distractors(String question, List<String> relevant, int count, Random random);
+
+    /**
+     * The articles a lexical search ranks highest for a question (the dense retriever's hard
+     * negatives, once its gold articles are removed); empty when no such search is at hand.
+     */
+    default List<com.lawyerllama.law.Article> nearMisses(String question, List<String> earlierQuestions, int k) {
+        return List.of();
+    }
 }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         description = "Run a training plan (stages S1 → S12) headless; resumes when --out holds an unfinished run.")
 public final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--plan", required = true, paramLabel = "FILE|NAME", description = "Plan JSON file, or a built-in plan: tiny, default.")
+    @Option(names = "--plan", required = true, paramLabel = "FILE|NAME", description = "Plan JSON file, or a built-in plan: tiny, default, default-model, retriever.")
     String plan;
 
     @Option(names = "--base", required = true, paramLabel = "DIR|random", description = "Model directory to start from, or 'random'.")
@@ -59,8 +59,13 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             err.println("resuming the run in " + out);
         }
+        return execute(out, dataRoot, new RandomStatuteDistractors(dataRoot.resolve("laws")), err);
+    }
+
+    /** Runs (or resumes) the run in {@code out} with a progress bar; prints the stage summary and the final checkpoint. */
+    public static int execute(Path out, Path dataRoot, DistractorArticles distractors, PrintStream err) throws java.io.IOException {
         ProgressBar bar = new ProgressBar(err);
-        TrainingRun run = new TrainingRun(out, dataRoot, new RandomStatuteDistractors(dataRoot.resolve("laws")), bar, () -> false);
+        TrainingRun run = new TrainingRun(out, dataRoot, distractors, bar, () -> false);
         run.execute();
         bar.finish();
         RunStatus s = run.status();
@@ -80,14 +85,14 @@ public final class TrainCommand implements Callable<Integer> {
         return d == null ? "-" : String.format(Locale.ROOT, "%.3f", d);
     }
 
-    static TrainingPlan loadPlan(String plan) throws java.io.IOException {
+    public static TrainingPlan loadPlan(String plan) throws java.io.IOException {
         Path file = Path.of(plan);
         if (Files.isRegularFile(file)) {
             return TrainingPlan.read(file);
         }
         TrainingPlan builtIn = TrainingPlan.builtIn(plan);
         if (builtIn == null) {
-            throw new UsageException("--plan: no such file and no built-in plan named '" + plan + "' (built in: tiny, default)");
+            throw new UsageException("--plan: no such file and no built-in plan named '" + plan + "' (built in: tiny, default, default-model, retriever)");
         }
         return builtIn;
     }

@@ -1,5 +1,7 @@
 package com.lawyerllama.training;
 
+import com.lawyerllama.retrieval.ElasticsearchArticleRetriever;
+import com.lawyerllama.retrieval.LexicalNearMisses;
 import com.lawyerllama.system.DataDirectory;
 import java.nio.file.Path;
 import org.springframework.beans.factory.annotation.Value;
@@ -15,9 +17,13 @@ import org.springframework.context.event.EventListener;
 @Configuration(proxyBeanMethods = false)
 public class TrainingConfiguration {
 
+    /** BM25's near misses from the article index, falling back to random articles of the corpus while the index cannot answer. */
     @Bean
-    public DistractorArticles distractorArticles(@Value("${lawyer.training.data-root:../shared/data}") String dataRoot) {
-        return new RandomStatuteDistractors(Path.of(dataRoot).resolve("laws"));
+    public DistractorArticles distractorArticles(@Value("${lawyer.training.data-root:../shared/data}") String dataRoot,
+                                                 org.springframework.beans.factory.ObjectProvider<ElasticsearchArticleRetriever> retriever) {
+        DistractorArticles random = new RandomStatuteDistractors(Path.of(dataRoot).resolve("laws"));
+        ElasticsearchArticleRetriever lexical = retriever.getIfAvailable();
+        return lexical == null ? random : new LexicalNearMisses(lexical, random);
     }
 
     @Bean(destroyMethod = "shutdown")

@@ -42,6 +42,10 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
 
     public static final String CAUSAL_LM = "causal-lm";
     public static final String SFT = "sft";
+    /** Contrastive training of the dense article retriever (see {@link Retriever}). */
+    public static final String RETRIEVER = "retriever";
+    /** The retriever's labelled data: questions with the articles that answer them (Lawyer LLaMA {query, laws}, LawBench 3-2). */
+    public static final String LABELLED_ARTICLES = "labelled-articles";
     public static final Set<String> LORA_TARGETS = Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
     public TrainingPlan {
@@ -63,10 +67,11 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
      * @param gradClip      global gradient-norm limit; 0 for none
      * @param lora          null for full fine-tuning
      * @param distractorShare for SFT with articles: chance that an example's articles get irrelevant ones mixed in
+     * @param retriever     for objective {@code retriever}: the encoder's shape and the batch mix ({@code batchSize} queries a step)
      */
     public record Stage(String name, String objective, List<DatasetSpec> datasets, int steps, double epochs,
                         int seqLen, int batchSize, Integer gradAccum, double lr, Double minLr, int warmupSteps,
-                        double weightDecay, double gradClip, Lora lora, double distractorShare) {
+                        double weightDecay, double gradClip, Lora lora, double distractorShare, Retriever retriever) {
         public Stage {
             datasets = datasets == null ? List.of() : List.copyOf(datasets);
         }
@@ -105,6 +110,24 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
         }
     }
 
+    /**
+     * The dense retriever's settings (objective {@code retriever}; datasets: one {@code statutes}
+     * corpus, the search space and source of self-supervised pairs, and {@code labelled-articles} sets).
+     *
+     * @param dims                vector size
+     * @param vocabSize           most character unigrams and bigrams kept
+     * @param minUnitCount        least occurrences for a unit to be kept
+     * @param temperature         softmax temperature of the contrastive loss
+     * @param selfSupervisedShare share of each batch's queries that are inverse-cloze pairs from the corpus
+     * @param hardNegatives       lexical near misses added per labelled query in a batch
+     * @param nearMisses          near misses fetched per labelled question (from the BM25 retriever, when the index is up)
+     * @param randomNegatives     random corpus articles added to each batch as negatives
+     * @param memory              give each article that a labelled question points at a learned memory row
+     */
+    public record Retriever(int dims, int vocabSize, int minUnitCount, double temperature, double selfSupervisedShare,
+                            int hardNegatives, int nearMisses, int randomNegatives, boolean memory) {
+    }
+
     /** Low-rank adapters on the named projections; merged into the weights on export. */
     public record Lora(int rank, double alpha, List<String> targets) {
         public Lora {
@@ -136,6 +159,11 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
         }
     }
 
+    /** True when the plan trains the dense retriever (its stages are all {@code retriever} stages) rather than the LLaMA. */
+    public boolean trainsRetriever() {
+        return !stages.isEmpty() && stages.stream().allMatch(st -> RETRIEVER.equals(st.objective()));
+    }
+
     public String toJson() {
         return JSON.writeValueAsString(this);
     }
@@ -161,6 +189,9 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
         if (stages.isEmpty()) {
             problems.add("a plan needs at least one stage");
         }
+        if (!trainsRetriever() && stages.stream().anyMatch(st -> RETRIEVER.equals(st.objective()))) {
+            problems.add("a retriever stage cannot share a plan with language-model stages");
+        }
         Set<String> names = new java.util.HashSet<>();
         for (int i = 0; i < stages.size(); i++) {
             Stage s = stages.get(i);
@@ -170,14 +201,18 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
             } else if (!names.add(s.name())) {
                 problems.add(at + "duplicate stage name");
             }
-            if (!CAUSAL_LM.equals(s.objective()) && !SFT.equals(s.objective())) {
-                problems.add(at + "objective must be '" + CAUSAL_LM + "' or '" + SFT + "', got " + s.objective());
+            boolean retriever = RETRIEVER.equals(s.objective());
+            if (!CAUSAL_LM.equals(s.objective()) && !SFT.equals(s.objective()) && !retriever) {
+                problems.add(at + "objective must be '" + CAUSAL_LM + "', '" + SFT + "' or '" + RETRIEVER + "', got " + s.objective());
+            }
+            if (retriever) {
+                problems.addAll(validateRetriever(s, at));
             }
             if (s.steps() < 0 || (s.steps() == 0 && s.epochs() <= 0)) {
                 problems.add(at + "steps must be positive (or steps 0 with positive epochs), got steps " + s.steps()
                         + ", epochs " + s.epochs());
             }
-            if (s.seqLen() < 8) {
+            if (s.seqLen() < 8 && !retriever) {
                 problems.add(at + "seqLen must be at least 8, got " + s.seqLen());
             }
             if (s.batchSize() < 1) {
@@ -227,7 +262,11 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
             for (int j = 0; j < s.datasets().size(); j++) {
                 DatasetSpec d = s.datasets().get(j);
                 String dat = at + "datasets[" + j + "]: ";
-                if (!DatasetReaders.FORMATS.contains(d.format())) {
+                if (retriever) {
+                    if (!"statutes".equals(d.format()) && !LABELLED_ARTICLES.equals(d.format())) {
+                        problems.add(dat + "a retriever stage reads 'statutes' and '" + LABELLED_ARTICLES + "', got '" + d.format() + "'");
+                    }
+                } else if (!DatasetReaders.FORMATS.contains(d.format())) {
                     problems.add(dat + "unknown format '" + d.format() + "' (known: " + DatasetReaders.FORMATS + ")");
                 } else if (CAUSAL_LM.equals(s.objective()) != DatasetReaders.isText(d.format())) {
                     problems.add(dat + "format '" + d.format() + "' does not fit objective " + s.objective());
@@ -244,6 +283,42 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
                     problems.add(dat + "limit must not be negative, got " + d.limit());
                 }
             }
+        }
+        return problems;
+    }
+
+    private static List<String> validateRetriever(Stage s, String at) {
+        List<String> problems = new ArrayList<>();
+        Retriever r = s.retriever();
+        if (r == null) {
+            problems.add(at + "a retriever stage needs its \"retriever\" settings (dims, vocabSize, …)");
+            return problems;
+        }
+        if (r.dims() < 8 || r.dims() > 1024) {
+            problems.add(at + "retriever.dims must be in [8, 1024], got " + r.dims());
+        }
+        if (r.vocabSize() < 100) {
+            problems.add(at + "retriever.vocabSize must be at least 100, got " + r.vocabSize());
+        }
+        if (r.minUnitCount() < 1) {
+            problems.add(at + "retriever.minUnitCount must be positive, got " + r.minUnitCount());
+        }
+        if (!(r.temperature() > 0) || r.temperature() > 10) {
+            problems.add(at + "retriever.temperature must be in (0, 10], got " + r.temperature());
+        }
+        if (r.selfSupervisedShare() < 0 || r.selfSupervisedShare() > 1) {
+            problems.add(at + "retriever.selfSupervisedShare must be in [0, 1], got " + r.selfSupervisedShare());
+        }
+        if (r.randomNegatives() < 0 || r.randomNegatives() > 4096) {
+            problems.add(at + "retriever.randomNegatives must be in [0, 4096], got " + r.randomNegatives());
+        }
+        if (r.hardNegatives() < 0 || r.hardNegatives() > 8 || r.nearMisses() < 0 || r.nearMisses() > 50) {
+            problems.add(at + "retriever.hardNegatives must be in [0, 8] and nearMisses in [0, 50], got "
+                    + r.hardNegatives() + " and " + r.nearMisses());
+        }
+        long corpora = s.datasets().stream().filter(d -> "statutes".equals(d.format())).count();
+        if (corpora != 1) {
+            problems.add(at + "a retriever stage needs exactly one 'statutes' dataset (the articles to retrieve), got " + corpora);
         }
         return problems;
     }

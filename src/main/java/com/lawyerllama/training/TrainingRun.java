@@ -4,7 +4,12 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.lawyerllama.llama.AtomicFiles;
+import com.lawyerllama.law.Article;
 import com.lawyerllama.llama.Checkpoints;
+import com.lawyerllama.retrieval.dense.DenseEncoder;
+import com.lawyerllama.retrieval.dense.NgramVocabulary;
+import com.lawyerllama.retrieval.dense.RetrieverData;
+import com.lawyerllama.retrieval.dense.RetrieverTrainer;
 import com.lawyerllama.llama.LlamaConfig;
 import com.lawyerllama.llama.LlamaModel;
 import com.lawyerllama.llama.SafetensorsReader;
@@ -164,6 +169,10 @@ public final class TrainingRun {
     }
 
     private void runStages() throws IOException {
+        if (plan.trainsRetriever()) {
+            runRetrieverStages();
+            return;
+        }
         int firstStage = 0;
         int startStep = 0;
         JsonNode trainerState = null;
@@ -303,6 +312,207 @@ public final class TrainingRun {
         save();
     }
 
+    /** A retriever plan: the same run life cycle (state, metrics, checkpoints, resume), with the dense encoder as the model. */
+    private void runRetrieverStages() throws IOException {
+        int firstStage = 0;
+        int startStep = 0;
+        JsonNode trainerState = null;
+        Path resumeFrom = status.lastCheckpoint == null ? null : Path.of(status.lastCheckpoint);
+        if (resumeFrom != null && Files.isRegularFile(resumeFrom.resolve(TRAINER_STATE))) {
+            trainerState = TrainingPlan.JSON.readTree(Files.readString(resumeFrom.resolve(TRAINER_STATE)));
+            Files.copy(resumeFrom.resolve(METRICS), dir.resolve(METRICS), StandardCopyOption.REPLACE_EXISTING);
+            firstStage = trainerState.get("stageIndex").asInt();
+            status.tokensSeen = trainerState.get("tokensSeen").asLong();
+            if (trainerState.get("stageDone").asBoolean()) {
+                firstStage++;
+                trainerState = null;
+            } else {
+                startStep = trainerState.get("step").asInt();
+            }
+            status.resumes++;
+            metric(Map.of("type", "resume", "checkpoint", resumeFrom.toString(), "stage", firstStage, "step", startStep));
+        }
+        for (int s = firstStage; s < plan.stages().size(); s++) {
+            runRetrieverStage(s, s == firstStage ? startStep : 0, s == firstStage ? trainerState : null,
+                    status.lastCheckpoint == null ? null : Path.of(status.lastCheckpoint));
+        }
+        status.finalCheckpoint = status.lastCheckpoint;
+        save();
+    }
+
+    private void runRetrieverStage(int stageIndex, int startStep, JsonNode trainerState, Path previous) throws IOException {
+        TrainingPlan.Stage stage = plan.stages().get(stageIndex);
+        TrainingPlan.Retriever settings = stage.retriever();
+        Path corpusDir = null;
+        Map<String, Path> labelled = new LinkedHashMap<>();
+        for (TrainingPlan.DatasetSpec d : stage.datasets()) {
+            if ("statutes".equals(d.format())) {
+                corpusDir = dataRoot.resolve(d.path());
+            } else {
+                labelled.put(Path.of(d.path()).getFileName().toString(), dataRoot.resolve(d.path()));
+            }
+        }
+        List<Article> corpus = DatasetReaders.currentArticles(corpusDir);
+        RetrieverData data = RetrieverData.load(corpus, labelled, cachedNearMisses(corpus, settings.nearMisses()), settings.nearMisses());
+        saveNearMisses();
+        int total = stage.steps();
+        status.stageIndex = stageIndex;
+        status.stage = stage.name();
+        status.stageSteps = total;
+        status.step = startStep;
+        if (startStep == 0) {
+            status.malformedRecords += data.problems().size();
+            data.problems().stream().limit(MAX_REPORTED_PROBLEMS).forEach(status.dataProblems::add);
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("type", "stage");
+            line.put("stage", stage.name());
+            line.put("steps", total);
+            line.put("articles", corpus.size());
+            line.put("trainRecords", data.fit().size());
+            line.put("validationRecords", data.validation().size());
+            line.put("withNearMisses", data.fit().stream().filter(p -> !p.nearMisses().isEmpty()).count());
+            line.put("unresolvedGold", data.goldUnresolved());
+            metric(line);
+        }
+        save();
+        event("stage", Map.of("stage", stage.name(), "index", stageIndex, "steps", total));
+        stageStartNanos = System.nanoTime();
+        try (NDManager root = NDManager.newBaseManager(Device.cpu());
+             DenseEncoder encoder = trainerState != null || stageIndex > 0 ? DenseEncoder.load(previous, root)
+                     : newEncoder(settings, corpus, data, root);
+             AdamW optimizer = new AdamW(encoder.manager())) {
+            if (trainerState != null) {
+                optimizer.load(previous.resolve(OPTIMIZER), encoder.parameters(), trainerState.get("adamSteps").asInt());
+            }
+            RetrieverTrainer trainer = new RetrieverTrainer(encoder, data, new RetrieverTrainer.Settings(stage.batchSize(),
+                    settings.selfSupervisedShare(), settings.hardNegatives(), settings.randomNegatives(), settings.temperature(),
+                    plan.seed() + stageIndex));
+            List<Article> validationPool = RetrieverTrainer.validationPool(data, plan.seed());
+            if (startStep == 0) {
+                retrieverValidation(stage, 0, encoder, data, validationPool);
+            }
+            for (int step = startStep; step < total; step++) {
+                if (cancelRequested.getAsBoolean()) {
+                    throw new Stopped(true);
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new Stopped(false);
+                }
+                long start = System.nanoTime();
+                double lr = stage.learningRate(step, total);
+                RetrieverTrainer.StepResult r = trainer.step(step, optimizer, lr, stage.weightDecay(), stage.gradClip());
+                int done = step + 1;
+                // For the retriever, "tokens" are the questions trained on.
+                recordStep(stage, stageIndex, new Trainer.StepMetrics(done, total, r.loss(), lr, r.gradNorm(), r.queries(),
+                        r.queries(), (System.nanoTime() - start) / 1e9));
+                if (done % plan.evalEvery() == 0 || done == total) {
+                    retrieverValidation(stage, done, encoder, data, validationPool);
+                }
+                if (done % plan.checkpointEvery() == 0 && done < total) {
+                    writeRetrieverCheckpoint(stage.name() + "-step" + done, stageIndex, done, false, encoder, optimizer);
+                }
+            }
+            summarize(stage, total);
+            writeRetrieverCheckpoint(stage.name(), stageIndex, total, true, encoder, null);
+        }
+    }
+
+    static final String NEAR_MISSES = "near-misses.json";
+    private Map<String, List<String>> nearMissCache;
+
+    /**
+     * The lexical near misses of each labelled question, searched once per run and kept in the run
+     * directory: a resumed run trains on the same hard negatives without searching again.
+     */
+    private RetrieverData.NearMisses cachedNearMisses(List<Article> corpus, int expected) throws IOException {
+        Path file = dir.resolve(NEAR_MISSES);
+        nearMissCache = new LinkedHashMap<>();
+        if (Files.isRegularFile(file)) {
+            JsonNode saved = TrainingPlan.JSON.readTree(Files.readString(file));
+            saved.properties().forEach(e -> {
+                List<String> ids = new ArrayList<>();
+                e.getValue().forEach(id -> ids.add(id.asString()));
+                nearMissCache.put(e.getKey(), ids);
+            });
+        }
+        Map<String, Article> byId = new java.util.HashMap<>();
+        corpus.forEach(a -> byId.put(a.id(), a));
+        int[] searched = {0};
+        return (question, earlier, k) -> {
+            String key = question + "\u0000" + String.join("\u0000", earlier);
+            List<String> ids = nearMissCache.get(key);
+            if (ids == null) {
+                ids = distractors.nearMisses(question, earlier, k).stream().map(Article::id).toList();
+                nearMissCache.put(key, ids);
+                if (++searched[0] % 250 == 0) {
+                    event("data", Map.of("nearMissesSearched", searched[0]));
+                    org.slf4j.LoggerFactory.getLogger(TrainingRun.class).info("Hard negatives: searched {} questions", searched[0]);
+                }
+            }
+            return ids.stream().map(byId::get).filter(java.util.Objects::nonNull).toList();
+        };
+    }
+
+    private void saveNearMisses() throws IOException {
+        if (nearMissCache != null && nearMissCache.values().stream().anyMatch(l -> !l.isEmpty())) {
+            AtomicFiles.writeString(dir.resolve(NEAR_MISSES), TrainingPlan.JSON.writeValueAsString(nearMissCache));
+        }
+    }
+
+    private DenseEncoder newEncoder(TrainingPlan.Retriever settings, List<Article> corpus, RetrieverData data, NDManager root) {
+        List<String> texts = new ArrayList<>(corpus.size() + data.fit().size());
+        corpus.forEach(a -> texts.add(DenseEncoder.articleText(a, DenseEncoder.MAX_ARTICLE_CHARS)));
+        data.fit().forEach(p -> texts.add(p.query()));
+        NgramVocabulary vocabulary = NgramVocabulary.build(texts, settings.minUnitCount(), settings.vocabSize());
+        List<String> memory = settings.memory()
+                ? data.fit().stream().flatMap(p -> p.gold().stream()).map(DenseEncoder::memoryKey).distinct().sorted().toList()
+                : List.of();
+        return DenseEncoder.random(vocabulary, settings.dims(), memory, plan.seed(), root);
+    }
+
+    /** Validation: the contrastive loss on held-out questions, and their recall@3 among a pool of articles. */
+    private void retrieverValidation(TrainingPlan.Stage stage, int completedSteps, DenseEncoder encoder, RetrieverData data,
+                                     List<Article> pool) {
+        if (data.validation().isEmpty()) {
+            return;
+        }
+        double recall = RetrieverTrainer.recallAtK(encoder, data.validation(), pool, RetrieverTrainer.embed(encoder, pool), 3)[0];
+        double loss = RetrieverTrainer.validationLoss(encoder, data, stage.retriever().temperature());
+        status.validationLoss = loss;
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("type", "validation");
+        line.put("stage", stage.name());
+        line.put("step", completedSteps);
+        line.put("loss", loss);
+        line.put("recallAt3", recall);
+        line.put("pool", pool.size());
+        metric(line);
+        event("validation", line);
+    }
+
+    private void writeRetrieverCheckpoint(String name, int stageIndex, int completedSteps, boolean stageDone, DenseEncoder encoder,
+                                          AdamW optimizer) throws IOException {
+        Path target = dir.resolve("checkpoints").resolve(name);
+        Checkpoints.writeAtomically(target, tmp -> {
+            // A stage's final model is what gets served: half-precision weights; mid-stage ones resume exactly.
+            encoder.writeTo(tmp, stageDone ? SafetensorsReader.DType.F16 : SafetensorsReader.DType.F32);
+            Files.copy(dir.resolve(PLAN), tmp.resolve(PLAN));
+            Files.copy(dir.resolve(METRICS), tmp.resolve(METRICS));
+            ObjectNode state = TrainingPlan.JSON.createObjectNode();
+            state.put("stageIndex", stageIndex);
+            state.put("stage", plan.stages().get(stageIndex).name());
+            state.put("step", completedSteps);
+            state.put("stageDone", stageDone);
+            state.put("tokensSeen", status.tokensSeen);
+            if (!stageDone) {
+                state.put("adamSteps", optimizer.steps());
+                optimizer.save(tmp.resolve(OPTIMIZER));
+            }
+            Files.writeString(tmp.resolve(TRAINER_STATE), TrainingPlan.JSON.writeValueAsString(state));
+        });
+        checkpointWritten(target, stageIndex, completedSteps);
+    }
+
     private void recordStep(TrainingPlan.Stage stage, int stageIndex, Trainer.StepMetrics m) {
         status.step = m.step();
         status.tokensSeen += m.tokens();
@@ -396,6 +606,11 @@ public final class TrainingRun {
             }
             Files.writeString(tmp.resolve(TRAINER_STATE), TrainingPlan.JSON.writeValueAsString(state));
         });
+        checkpointWritten(target, stageIndex, completedSteps);
+    }
+
+    /** Records a checkpoint just written as the run's last; drops the mid-stage one it replaces. */
+    private void checkpointWritten(Path target, int stageIndex, int completedSteps) throws IOException {
         String previous = status.lastCheckpoint;
         status.lastCheckpoint = target.toString();
         save();

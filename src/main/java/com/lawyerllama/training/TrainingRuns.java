@@ -86,7 +86,11 @@ public class TrainingRuns implements AutoCloseable {
     /** Every problem with a plan and base before they are accepted. */
     public List<String> validate(TrainingPlan plan, BaseModel base) {
         List<String> problems = new ArrayList<>(plan.validate(dataRoot));
-        if (base == null) {
+        if (plan.trainsRetriever()) {
+            if (base != null) {
+                problems.add("base: a retriever plan starts from its own data (vocabulary and random weights); give no base");
+            }
+        } else if (base == null) {
             problems.add("base: missing (a model directory, or {\"init\": \"random\", …})");
         } else {
             problems.addAll(base.validate(dataRoot));

@@ -42,30 +42,56 @@ public final class DenseEncoder implements AutoCloseable {
 
     /** The model's shape and identity, as in {@code config.json}. */
     public record Config(String type, int dims, int vocabSize, int maxQueryUnits, int maxArticleUnits,
-                         int maxArticleChars, double temperature, String id) {
+                         int maxArticleChars, double temperature, int memoryArticles, String id) {
     }
 
     public static final String TYPE = "ngram-salience-pool";
+    /** Characters of an article (law, path, text) a new model reads. */
+    public static final int MAX_ARTICLE_CHARS = 600;
     private static final JsonMapper JSON = JsonMapper.builder().build();
     static final String EMBEDDINGS = "embeddings";
     static final String SALIENCE = "salience";
     static final String QUERY_PROJECTION = "query_projection";
     static final String ARTICLE_PROJECTION = "article_projection";
+    static final String ARTICLE_MEMORY = "article_memory";
+    /** File name inside a model directory: the articles that have a memory row, one key (law#number-suffix) per line. */
+    public static final String MEMORY_FILE = "memory_articles.txt";
 
     private final NDManager manager;
     private final NgramVocabulary vocabulary;
     private final Map<String, NDArray> parameters;
+    private final List<String> memoryKeys;
+    private final Map<String, Integer> memoryRows = new java.util.HashMap<>();
     private Config config;
 
-    private DenseEncoder(NDManager manager, NgramVocabulary vocabulary, Map<String, NDArray> parameters, Config config) {
+    private DenseEncoder(NDManager manager, NgramVocabulary vocabulary, Map<String, NDArray> parameters, List<String> memoryKeys,
+                         Config config) {
         this.manager = manager;
         this.vocabulary = vocabulary;
         this.parameters = parameters;
+        this.memoryKeys = List.copyOf(memoryKeys);
+        for (int i = 0; i < memoryKeys.size(); i++) {
+            memoryRows.put(memoryKeys.get(i), i);
+        }
         this.config = config;
     }
 
-    /** A fresh model: small random embeddings, zero salience, identity projections. */
+    /** The key an article's memory row is stored under: law, number and suffix (any version). */
+    public static String memoryKey(Article a) {
+        return a.law() + "#" + a.number() + "-" + a.suffix();
+    }
+
+    /** A fresh model without article memory. */
     public static DenseEncoder random(NgramVocabulary vocabulary, int dims, long seed, NDManager parent) {
+        return random(vocabulary, dims, List.of(), seed, parent);
+    }
+
+    /**
+     * A fresh model: small random embeddings, zero salience, identity projections, and a zero
+     * memory row for each of {@code memoryArticles} ({@link #memoryKey}s): the articles that
+     * labelled questions point at, whose vectors may then move beyond what their text alone says.
+     */
+    public static DenseEncoder random(NgramVocabulary vocabulary, int dims, List<String> memoryArticles, long seed, NDManager parent) {
         NDManager manager = parent.newSubManager();
         Random random = new Random(seed);
         float[] emb = new float[vocabulary.size() * dims];
@@ -81,8 +107,9 @@ public final class DenseEncoder implements AutoCloseable {
         p.put(SALIENCE, manager.zeros(new Shape(vocabulary.size(), 1)));
         p.put(QUERY_PROJECTION, manager.create(eye, new Shape(dims, dims)));
         p.put(ARTICLE_PROJECTION, manager.create(eye.clone(), new Shape(dims, dims)));
-        Config config = new Config(TYPE, dims, vocabulary.size(), 256, 384, 600, 0.05, "untrained");
-        return new DenseEncoder(manager, vocabulary, p, config);
+        p.put(ARTICLE_MEMORY, manager.zeros(new Shape(memoryArticles.size() + 1, dims)));
+        Config config = new Config(TYPE, dims, vocabulary.size(), 256, 384, MAX_ARTICLE_CHARS, 0.05, memoryArticles.size(), "untrained");
+        return new DenseEncoder(manager, vocabulary, p, memoryArticles, config);
     }
 
     /** Loads a model directory written by {@link #save}; the message names what is wrong with a bad one. */
@@ -96,6 +123,12 @@ public final class DenseEncoder implements AutoCloseable {
             throw new IOException("retriever model " + dir + " has type " + config.type() + "; this version reads " + TYPE);
         }
         NgramVocabulary vocabulary = NgramVocabulary.load(dir);
+        Path memoryFile = dir.resolve(MEMORY_FILE);
+        List<String> memory = Files.isRegularFile(memoryFile) ? Files.readAllLines(memoryFile) : List.of();
+        if (memory.size() != config.memoryArticles()) {
+            throw new IOException("retriever model " + dir + ": " + MEMORY_FILE + " lists " + memory.size()
+                    + " articles, config.json says " + config.memoryArticles());
+        }
         if (vocabulary.size() != config.vocabSize()) {
             throw new IOException("retriever model " + dir + ": vocab.txt has " + vocabulary.size()
                     + " ids, config.json says " + config.vocabSize());
@@ -109,29 +142,31 @@ public final class DenseEncoder implements AutoCloseable {
             p.put(SALIENCE, reader.load(manager, SALIENCE, new Shape(v, 1), DataType.FLOAT32));
             p.put(QUERY_PROJECTION, reader.load(manager, QUERY_PROJECTION, new Shape(d, d), DataType.FLOAT32));
             p.put(ARTICLE_PROJECTION, reader.load(manager, ARTICLE_PROJECTION, new Shape(d, d), DataType.FLOAT32));
+            p.put(ARTICLE_MEMORY, reader.load(manager, ARTICLE_MEMORY, new Shape(memory.size() + 1, d), DataType.FLOAT32));
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
         }
-        return new DenseEncoder(manager, vocabulary, p, config);
+        return new DenseEncoder(manager, vocabulary, p, memory, config);
+    }
+
+    /** Writes the model to {@code dir} atomically, weights as {@code dtype}; its id becomes the digest of the weight file. */
+    public void save(Path dir, SafetensorsReader.DType dtype) throws IOException {
+        Checkpoints.writeAtomically(dir, tmp -> writeTo(tmp, dtype));
     }
 
     /**
-     * Writes the model to {@code dir} atomically, weights as {@code dtype}; its id becomes the
-     * digest of the weight file. {@code extra} files (plan, metrics) are written alongside.
+     * Writes config.json, vocab.txt, the memory list and the weights into {@code dir} (an empty
+     * directory that the caller swaps in atomically; a training checkpoint adds its own files).
      */
-    public void save(Path dir, SafetensorsReader.DType dtype, Map<String, String> extra) throws IOException {
-        Checkpoints.writeAtomically(dir, tmp -> {
-            SafetensorsWriter.write(tmp, parameters, dtype, 0);
-            vocabulary.save(tmp);
-            String id = digest(tmp.resolve(SafetensorsReader.SINGLE_FILE));
-            config = new Config(config.type(), config.dims(), config.vocabSize(), config.maxQueryUnits(),
-                    config.maxArticleUnits(), config.maxArticleChars(), config.temperature(), id);
-            Files.writeString(tmp.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
-            for (Map.Entry<String, String> e : extra.entrySet()) {
-                Files.writeString(tmp.resolve(e.getKey()), e.getValue());
-            }
-        });
+    public void writeTo(Path dir, SafetensorsReader.DType dtype) throws IOException {
+        SafetensorsWriter.write(dir, parameters, dtype, 0);
+        vocabulary.save(dir);
+        Files.write(dir.resolve(MEMORY_FILE), memoryKeys);
+        String id = digest(dir.resolve(SafetensorsReader.SINGLE_FILE));
+        config = new Config(config.type(), config.dims(), config.vocabSize(), config.maxQueryUnits(),
+                config.maxArticleUnits(), config.maxArticleChars(), config.temperature(), config.memoryArticles(), id);
+        Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
     }
 
     private static String digest(Path file) throws IOException {
@@ -170,8 +205,21 @@ public final class DenseEncoder implements AutoCloseable {
 
     /** What an article is embedded as: the law's short name, its 编/章/节 path and the start of its text. */
     public String articleText(Article article) {
+        return articleText(article, config.maxArticleChars());
+    }
+
+    /** {@link #articleText(Article)} for a model that reads at most {@code maxChars} characters of an article. */
+    public static String articleText(Article article, int maxChars) {
         String text = article.law() + " " + String.join(" ", article.path()) + " " + article.text();
-        return text.length() > config.maxArticleChars() ? text.substring(0, config.maxArticleChars()) : text;
+        return text.length() > maxChars ? text.substring(0, maxChars) : text;
+    }
+
+    /**
+     * What a question is encoded as: the question, then the user's earlier turns in the
+     * conversation (units beyond {@code maxQueryUnits} are cut, so the question itself always counts).
+     */
+    public static String queryText(String question, List<String> earlierQuestions) {
+        return earlierQuestions.isEmpty() ? question : question + "\n" + String.join("\n", earlierQuestions);
     }
 
     /** Unit ids of a text as this model reads it on the given side. */
@@ -179,8 +227,21 @@ public final class DenseEncoder implements AutoCloseable {
         return vocabulary.encode(text, side == Side.QUERY ? config.maxQueryUnits() : config.maxArticleUnits());
     }
 
+    /** The memory row of an article, or -1 when it has none. */
+    public int memoryRow(Article article) {
+        return memoryRows.getOrDefault(memoryKey(article), -1);
+    }
+
     /** Normalised vectors [B, D] for already-encoded texts; differentiable when gradients are being recorded. */
     public NDArray forward(int[][] ids, Side side, NDManager scope) {
+        return forward(ids, side, null, scope);
+    }
+
+    /**
+     * As {@link #forward(int[][], Side, NDManager)}, adding each article's memory row before
+     * normalising ({@code memory[i]} is -1 for an article without one; null for none at all).
+     */
+    public NDArray forward(int[][] ids, Side side, int[] memory, NDManager scope) {
         int b = ids.length;
         int l = 1;
         for (int[] row : ids) {
@@ -203,6 +264,16 @@ public final class DenseEncoder implements AutoCloseable {
         NDArray weights = salience.add(maskNd.sub(1f).mul(1e4f)).softmax(1);
         NDArray pooled = embedded.mul(weights).sum(new int[] {1});                                           // [B, D]
         NDArray projected = pooled.matMul(parameters.get(side == Side.QUERY ? QUERY_PROJECTION : ARTICLE_PROJECTION));
+        if (memory != null && side == Side.ARTICLE) {
+            long[] rows = new long[b];
+            int none = memoryKeys.size();    // the last row stays zero: it is never anybody's
+            for (int i = 0; i < b; i++) {
+                rows[i] = memory[i] < 0 ? none : memory[i];
+            }
+            NDArray rowIndex = scope.create(rows, new Shape(b));
+            projected = projected.add(rowIndex.getNDArrayInternal()
+                    .embedding(rowIndex, parameters.get(ARTICLE_MEMORY), SparseFormat.DENSE).singletonOrThrow());
+        }
         NDArray norm = projected.square().sum(new int[] {1}, true).add(1e-12f).sqrt();
         return projected.div(norm);
     }
@@ -213,9 +284,24 @@ public final class DenseEncoder implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = ids(texts.get(i), side);
         }
+        return toRows(ids, side, null);
+    }
+
+    /** Normalised vectors of statute articles as they are stored in the index (text and memory row). */
+    public float[][] encodeArticles(List<Article> articles) {
+        int[][] ids = new int[articles.size()][];
+        int[] memory = new int[articles.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = ids(articleText(articles.get(i)), Side.ARTICLE);
+            memory[i] = memoryRow(articles.get(i));
+        }
+        return toRows(ids, Side.ARTICLE, memory);
+    }
+
+    private float[][] toRows(int[][] ids, Side side, int[] memory) {
         float[][] out = new float[ids.length][];
         try (NDManager scope = manager.newSubManager()) {
-            float[] flat = forward(ids, side, scope).toFloatArray();
+            float[] flat = forward(ids, side, memory, scope).toFloatArray();
             int d = config.dims();
             for (int i = 0; i < ids.length; i++) {
                 out[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);

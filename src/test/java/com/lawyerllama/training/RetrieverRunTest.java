@@ -1,0 +1,78 @@
+package com.lawyerllama.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import com.lawyerllama.retrieval.dense.DenseEncoder;
+import com.lawyerllama.testsupport.SharedData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The dense retriever trains as a run like the LLaMA stages: the shipped {@code retriever} plan,
+ * shortened, through {@link TrainingRuns}; stopped after a mid-stage checkpoint it resumes and
+ * finishes, validation reports recall, and the final checkpoint is a loadable retriever model.
+ */
+class RetrieverRunTest {
+
+    static TrainingPlan shortPlan() {
+        ObjectNode plan = (ObjectNode) TrainingPlan.JSON.readTree(TrainingPlan.builtIn("retriever").toJson());
+        plan.put("checkpointEvery", 4);
+        plan.put("evalEvery", 6);
+        ObjectNode stage = (ObjectNode) plan.get("stages").get(0);
+        stage.put("steps", 12);
+        stage.put("batchSize", 16);
+        ObjectNode r = (ObjectNode) stage.get("retriever");
+        r.put("dims", 32);
+        r.put("vocabSize", 20000);
+        r.put("randomNegatives", 16);
+        return TrainingPlan.fromJson(plan);
+    }
+
+    @Test
+    void aRetrieverRunResumesAfterAStopAndEndsWithALoadableModel(@TempDir Path data) throws Exception {
+        Path dataRoot = SharedData.dir().toAbsolutePath();
+        DistractorArticles distractors = new RandomStatuteDistractors(dataRoot.resolve("laws"));
+        TrainingPlan plan = shortPlan();
+        assertThat(plan.trainsRetriever()).isTrue();
+        TrainingRuns runs = new TrainingRuns(data.resolve("runs"), dataRoot, distractors, 1);
+        assertThat(runs.validate(plan, null)).isEmpty();
+        assertThat(runs.validate(plan, TrainingResumeTest.tinyBase())).anyMatch(p -> p.startsWith("base:"));
+
+        String id = runs.submit(plan, null).id;
+        TrainingResumeTest.await(runs, id, s -> s.lastCheckpoint != null && s.lastCheckpoint.contains("-step"), Duration.ofMinutes(3));
+        runs.shutdown();
+        assertThat(runs.get(id).state).isEqualTo(RunStatus.State.RUNNING);
+
+        TrainingRuns restarted = new TrainingRuns(data.resolve("runs"), dataRoot, distractors, 1);
+        restarted.resumeUnfinished();
+        RunStatus after = TrainingResumeTest.await(restarted, id, RunStatus::ended, Duration.ofMinutes(3));
+        restarted.shutdown();
+        assertThat(after.state).as(after.error).isEqualTo(RunStatus.State.SUCCEEDED);
+        assertThat(after.resumes).isEqualTo(1);
+        assertThat(after.tokensSeen).as("questions trained on").isEqualTo(12L * 16);
+
+        List<JsonNode> metrics = Files.readAllLines(data.resolve("runs").resolve(id).resolve(TrainingRun.METRICS)).stream()
+                .map(TrainingPlan.JSON::readTree).toList();
+        assertThat(metrics.stream().filter(m -> m.get("type").asString().equals("step")).count()).isEqualTo(12 / plan.logEvery() + (12 % plan.logEvery() == 0 ? 0 : 1));
+        JsonNode stage = metrics.stream().filter(m -> m.get("type").asString().equals("stage")).findFirst().orElseThrow();
+        assertThat(stage.get("trainRecords").asInt()).isGreaterThan(1500);
+        assertThat(stage.get("articles").asInt()).isGreaterThan(50_000);
+        assertThat(metrics.stream().filter(m -> m.get("type").asString().equals("validation")))
+                .allSatisfy(v -> assertThat(v.get("recallAt3").asDouble()).isBetween(0.0, 1.0))
+                .hasSizeGreaterThanOrEqualTo(2);
+
+        try (NDManager root = NDManager.newBaseManager();
+             DenseEncoder model = DenseEncoder.load(Path.of(after.finalCheckpoint), root)) {
+            assertThat(model.dims()).isEqualTo(32);
+            assertThat(model.config().memoryArticles()).isGreaterThan(100);
+            assertThat(model.encodeQuery("离婚后孩子归谁")).hasSize(32);
+        }
+    }
+}
