@@ -122,10 +122,11 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
      * @param hardNegatives       lexical near misses added per labelled query in a batch
      * @param nearMisses          near misses fetched per labelled question (from the BM25 retriever, when the index is up)
      * @param randomNegatives     random corpus articles added to each batch as negatives
+     * @param unitDropout         share of a training text's units dropped at random
      * @param memory              give each article that a labelled question points at a learned memory row
      */
     public record Retriever(int dims, int vocabSize, int minUnitCount, double temperature, double selfSupervisedShare,
-                            int hardNegatives, int nearMisses, int randomNegatives, boolean memory) {
+                            int hardNegatives, int nearMisses, int randomNegatives, double unitDropout, boolean memory) {
     }
 
     /** Low-rank adapters on the named projections; merged into the weights on export. */
@@ -308,6 +309,9 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
         }
         if (r.selfSupervisedShare() < 0 || r.selfSupervisedShare() > 1) {
             problems.add(at + "retriever.selfSupervisedShare must be in [0, 1], got " + r.selfSupervisedShare());
+        }
+        if (r.unitDropout() < 0 || r.unitDropout() >= 0.9) {
+            problems.add(at + "retriever.unitDropout must be in [0, 0.9), got " + r.unitDropout());
         }
         if (r.randomNegatives() < 0 || r.randomNegatives() > 4096) {
             problems.add(at + "retriever.randomNegatives must be in [0, 4096], got " + r.randomNegatives());

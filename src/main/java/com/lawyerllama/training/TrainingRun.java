@@ -385,7 +385,8 @@ public final class TrainingRun {
                 optimizer.load(previous.resolve(OPTIMIZER), encoder.parameters(), trainerState.get("adamSteps").asInt());
             }
             RetrieverTrainer trainer = new RetrieverTrainer(encoder, data, new RetrieverTrainer.Settings(stage.batchSize(),
-                    settings.selfSupervisedShare(), settings.hardNegatives(), settings.randomNegatives(), settings.temperature(),
+                    settings.selfSupervisedShare(), settings.hardNegatives(), settings.randomNegatives(), settings.unitDropout(),
+                    settings.temperature(),
                     plan.seed() + stageIndex));
             List<Article> validationPool = RetrieverTrainer.validationPool(data, plan.seed());
             if (startStep == 0) {

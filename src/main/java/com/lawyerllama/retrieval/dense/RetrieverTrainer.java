@@ -37,9 +37,11 @@ public final class RetrieverTrainer {
      * @param hardNegatives       near-miss articles added per labelled query (0 or 1 are typical)
      * @param randomNegatives     articles drawn at random from the corpus added to each batch, so that
      *                            the whole corpus, not only the labelled articles, learns to keep its distance
+     * @param unitDropout         share of a training text's units dropped at random (regularises: a
+     *                            question is not recognised by one rare bigram)
      */
     public record Settings(int batchSize, double selfSupervisedShare, int hardNegatives, int randomNegatives,
-                           double temperature, long seed) {
+                           double unitDropout, double temperature, long seed) {
     }
 
     /** One step's numbers; accuracy is the share of queries whose true article scored best in the batch. */
@@ -165,13 +167,18 @@ public final class RetrieverTrainer {
 
     /** The batch's loss [scalar] and the share of queries ranked right, under the current weights. */
     private NDArray[] lossAndAccuracy(Batch b, NDManager scope) {
+        return lossAndAccuracy(b, null, scope);
+    }
+
+    /** As above; with {@code dropout} (training) each unit is dropped with probability {@code settings.unitDropout()}. */
+    private NDArray[] lossAndAccuracy(Batch b, Random dropout, NDManager scope) {
         int[][] q = new int[b.queries().size()][];
         for (int i = 0; i < q.length; i++) {
-            q[i] = encoder.ids(b.queries().get(i), DenseEncoder.Side.QUERY);
+            q[i] = drop(encoder.ids(b.queries().get(i), DenseEncoder.Side.QUERY), dropout);
         }
         int[][] d = new int[b.articles().size()][];
         for (int i = 0; i < d.length; i++) {
-            d[i] = encoder.ids(b.articles().get(i), DenseEncoder.Side.ARTICLE);
+            d[i] = drop(encoder.ids(b.articles().get(i), DenseEncoder.Side.ARTICLE), dropout);
         }
         NDArray qv = encoder.forward(q, DenseEncoder.Side.QUERY, scope);          // [Q, D]
         NDArray dv = encoder.forward(d, DenseEncoder.Side.ARTICLE, b.memory(), scope);   // [N, D]
@@ -193,6 +200,20 @@ public final class RetrieverTrainer {
         return new NDArray[] {loss, correct};
     }
 
+    private int[] drop(int[] ids, Random random) {
+        if (random == null || settings.unitDropout() <= 0 || ids.length < 4) {
+            return ids;
+        }
+        int[] kept = new int[ids.length];
+        int n = 0;
+        for (int id : ids) {
+            if (random.nextDouble() >= settings.unitDropout()) {
+                kept[n++] = id;
+            }
+        }
+        return n == 0 ? ids : java.util.Arrays.copyOf(kept, n);
+    }
+
     /** One optimizer step on batch {@code step}. */
     public StepResult step(int step, AdamW optimizer, double lr, double weightDecay, double gradClip) {
         Map<String, NDArray> params = encoder.parameters();
@@ -204,7 +225,7 @@ public final class RetrieverTrainer {
             double loss;
             double accuracy;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray[] la = lossAndAccuracy(b, scope);
+                NDArray[] la = lossAndAccuracy(b, new Random(settings.seed() * 31 + step), scope);
                 collector.backward(la[0]);
                 loss = la[0].getFloat();
                 accuracy = la[1].getFloat();
@@ -272,7 +293,7 @@ public final class RetrieverTrainer {
             }
             masked.add(m);
         }
-        RetrieverTrainer t = new RetrieverTrainer(encoder, data, new Settings(pairs.size(), 0, 0, 0, temperature, 0));
+        RetrieverTrainer t = new RetrieverTrainer(encoder, data, new Settings(pairs.size(), 0, 0, 0, 0, temperature, 0));
         try (NDManager scope = encoder.manager().newSubManager()) {
             return t.lossAndAccuracy(new Batch(queries, texts, memory, target, masked), scope)[0].getFloat();
         }

@@ -48,7 +48,7 @@ class RetrieverTrainingTest {
         try (NDManager root = NDManager.newBaseManager();
              DenseEncoder encoder = DenseEncoder.random(NgramVocabulary.build(texts, 2, 30_000), 64, 7, root)) {
             double before = pairwiseAccuracy(encoder);
-            RetrieverTrainer trainer = new RetrieverTrainer(encoder, data, new RetrieverTrainer.Settings(32, 0.25, 0, 16, 0.05, 7));
+            RetrieverTrainer trainer = new RetrieverTrainer(encoder, data, new RetrieverTrainer.Settings(32, 0.25, 0, 16, 0.1, 0.05, 7));
             List<Double> losses = new ArrayList<>();
             try (AdamW optimizer = new AdamW(encoder.manager())) {
                 for (int step = 0; step < 80; step++) {
