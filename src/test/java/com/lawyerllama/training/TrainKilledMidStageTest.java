@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import com.lawyerllama.cli.Launcher;
+import com.lawyerllama.llama.GenerationOptions;
+import com.lawyerllama.llama.Generator;
 import com.lawyerllama.llama.LlamaModel;
+import com.lawyerllama.llama.TokenListener;
+import com.lawyerllama.llama.tokenizer.Tokenizers;
 import com.lawyerllama.testsupport.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -90,8 +94,12 @@ class TrainKilledMidStageTest {
         // Every step of the stage logged once: the log was rewound to the checkpoint, steps after it redone.
         assertThat(metrics.stream().filter(m -> m.get("type").asString().equals("step")
                 && m.get("stage").asString().startsWith("S9-")).count()).isEqualTo(STAGE_STEPS);
+        // A whole model directory, tokenizer included (the checkpoint it resumed from was deleted on the way).
+        assertThat(Path.of(checkpoint)).doesNotExist();
+        assertThat(finalCheckpoint.resolve("tokenizer.bin")).exists();
         try (LlamaModel model = LlamaModel.load(finalCheckpoint, Device.cpu(), 64)) {
-            assertThat(model.parameterCount()).isPositive();
+            assertThat(new Generator(model, Tokenizers.load(finalCheckpoint))
+                    .generate("Once", GenerationOptions.greedy(8), TokenListener.NONE, () -> false).generatedTokens()).isPositive();
         }
     }
 
