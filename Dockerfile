@@ -19,12 +19,9 @@ FROM eclipse-temurin:17-jre AS runtime
 RUN groupadd --system --gid 10001 lawyer && useradd --system --uid 10001 --gid lawyer --home-dir /var/lib/lawyer-llama lawyer \
     && mkdir -p /var/lib/lawyer-llama /models && chown lawyer:lawyer /var/lib/lawyer-llama /models
 COPY --from=build /lawyer-llama.jar /opt/lawyer-llama/lawyer-llama.jar
-# The repository's small default model (README: "Default model"); LAWYER_MODEL_PATH=/models/… serves your own.
-COPY models/default /opt/lawyer-llama/models/default
 USER lawyer
 WORKDIR /var/lib/lawyer-llama
 ENV LAWYER_DATA_DIR=/var/lib/lawyer-llama \
-    LAWYER_MODEL_PATH=/opt/lawyer-llama/models/default \
     JAVA_TOOL_OPTIONS="-Dai.djl.offline=true -XX:MaxRAMPercentage=75"
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s \
@@ -40,12 +37,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-
     && groupadd --system --gid 10001 lawyer && useradd --system --uid 10001 --gid lawyer --home-dir /var/lib/lawyer-llama lawyer \
     && mkdir -p /var/lib/lawyer-llama /models && chown lawyer:lawyer /var/lib/lawyer-llama /models
 COPY --from=build /lawyer-llama.jar /opt/lawyer-llama/lawyer-llama.jar
-# The repository's small default model (README: "Default model"); LAWYER_MODEL_PATH=/models/… serves your own.
-COPY models/default /opt/lawyer-llama/models/default
 USER lawyer
 WORKDIR /var/lib/lawyer-llama
 ENV LAWYER_DATA_DIR=/var/lib/lawyer-llama \
-    LAWYER_MODEL_PATH=/opt/lawyer-llama/models/default \
     JAVA_TOOL_OPTIONS="-Dai.djl.offline=true -XX:MaxRAMPercentage=75"
 EXPOSE 8080
 ENTRYPOINT ["java", "-jar", "/opt/lawyer-llama/lawyer-llama.jar"]
