@@ -1,11 +1,13 @@
 package com.lawyerllama.llama;
 
+import ai.djl.Device;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -23,6 +25,38 @@ public final class Checkpoints {
     /** Saves a model (config.json + safetensors) to {@code dir} atomically; other files already in {@code dir} are replaced. */
     public static void save(LlamaModel model, Path dir, SafetensorsReader.DType fileType, long maxShardBytes) throws IOException {
         writeAtomically(dir, tmp -> model.saveTo(tmp, fileType, maxShardBytes));
+    }
+
+    /**
+     * Re-saves the Hugging Face model directory {@code source} as {@code target} with its weights
+     * stored as {@code fileType} (e.g. a training checkpoint's F32 as F16). {@code config.json} is
+     * rewritten with the new {@code torch_dtype}; every other plain file that is not a weight file
+     * (tokenizer files, {@code plan.json}, {@code metrics.jsonl}, …) is copied as it is;
+     * subdirectories are not copied. The whole model is held in memory as fp32 while it is written.
+     */
+    public static void resave(Path source, Path target, SafetensorsReader.DType fileType, long maxShardBytes) throws IOException {
+        if (source.toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("the source and the output are the same directory: " + source);
+        }
+        List<Path> otherFiles;
+        try (Stream<Path> files = Files.list(source)) {
+            otherFiles = files.filter(Files::isRegularFile).filter(f -> !isWeightsOrConfig(f.getFileName().toString()))
+                    .sorted().toList();
+        }
+        // One position is enough: the model is only loaded to be written, and RoPE tables grow with the context.
+        try (LlamaModel model = LlamaModel.load(source, Device.cpu(), 1)) {
+            writeAtomically(target, tmp -> {
+                model.saveTo(tmp, fileType, maxShardBytes);
+                for (Path f : otherFiles) {
+                    Files.copy(f, tmp.resolve(f.getFileName()));
+                }
+            });
+        }
+    }
+
+    /** config.json and the weights ({@code *.safetensors}, the shard index), which {@link LlamaModel#saveTo} writes. */
+    private static boolean isWeightsOrConfig(String name) {
+        return name.equals(LlamaConfig.FILE_NAME) || name.endsWith(".safetensors") || name.equals(SafetensorsReader.INDEX_FILE);
     }
 
     /** Runs {@code writer} on a fresh temporary directory next to {@code dir}, then swaps it in as {@code dir}. */

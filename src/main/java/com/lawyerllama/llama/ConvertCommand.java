@@ -8,17 +8,21 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Writes a Hugging Face model directory from a llama2.c checkpoint, or from random weights of a given shape. */
+/**
+ * Writes a Hugging Face model directory from a llama2.c checkpoint, from another Hugging Face
+ * directory at another weight type, or from random weights of a given shape.
+ */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Converts a model into the Hugging Face layout (config.json, model.safetensors, tokenizer files).",
                 "  convert --from llama2c --checkpoint model.bin --tokenizer tokenizer.bin --out DIR",
+                "  convert --from hf --checkpoint DIR --dtype F16 --out DIR   (re-save at another dtype; other files copied)",
                 "  convert --random dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000 --out DIR [--tokenizer tokenizer.bin]"})
 public final class ConvertCommand implements Callable<Integer> {
 
-    @Option(names = "--from", paramLabel = "FORMAT", description = "Source format: llama2c.")
+    @Option(names = "--from", paramLabel = "FORMAT", description = "Source format: llama2c, or hf (a Hugging Face model directory, re-saved at --dtype).")
     String from;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", description = "The source checkpoint.")
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "The source checkpoint (llama2c: the .bin file; hf: the model directory).")
     Path checkpoint;
 
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "The source tokenizer (llama2.c tokenizer.bin).")
@@ -61,8 +65,18 @@ public final class ConvertCommand implements Callable<Integer> {
             LlamaCli.existingFile(checkpoint, "--checkpoint");
             LlamaCli.existingFile(tokenizer, "--tokenizer");
             Llama2cImporter.convert(checkpoint, tokenizer, out, dtype);
+        } else if ("hf".equalsIgnoreCase(from)) {
+            LlamaCli.existingDirectory(checkpoint, "--checkpoint");
+            if (tokenizer != null) {
+                throw new UsageException("--from hf copies the tokenizer files of --checkpoint; --tokenizer is not used");
+            }
+            if (checkpoint.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+                throw new UsageException("--out must differ from --checkpoint");
+            }
+            Checkpoints.resave(checkpoint, out, dtype, shardMb * 1024 * 1024);
         } else {
-            throw new UsageException("give --from llama2c (with --checkpoint and --tokenizer) or --random SHAPE");
+            throw new UsageException("give --from llama2c (with --checkpoint and --tokenizer), --from hf (with --checkpoint DIR) "
+                    + "or --random SHAPE");
         }
         System.err.println("wrote " + out.toAbsolutePath());
         return 0;

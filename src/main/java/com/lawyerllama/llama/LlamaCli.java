@@ -19,7 +19,7 @@ public final class LlamaCli {
     }
 
     /** Sends all logging to stderr at WARN (INFO for our own packages when verbose). */
-    static void logToStderr(boolean verbose) {
+    public static void logToStderr(boolean verbose) {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return;
         }
@@ -41,7 +41,6 @@ public final class LlamaCli {
         context.getLogger("ai.djl.util.cuda").setLevel(Level.ERROR);
     }
 
-    /** PyTorch thread counts must be set before the engine starts. */
     /** Offline DJL, and the PyTorch intra-op thread count when {@code threads > 0} (before the engine starts). */
     public static void threads(int threads) {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));

@@ -3,6 +3,7 @@ package com.lawyerllama.llama;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,12 +98,22 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
 
     /** Loads the model that {@code properties.path()} names; a failure is logged and reported by health, not thrown. */
     public static LlamaEngine fromProperties(ModelProperties properties) {
-        Path path = properties.path() == null || properties.path().toString().isBlank() ? null : properties.path();
+        return fromProperties(properties, Path.of(""));
+    }
+
+    /** As {@link #fromProperties(ModelProperties)}, with a relative path taken from {@code workingDirectory}. */
+    static LlamaEngine fromProperties(ModelProperties properties, Path workingDirectory) {
+        Path path = properties.path() == null || properties.path().toString().isBlank() ? null
+                : workingDirectory.resolve(properties.path());
         LlamaModel model = null;
         Tokenizer tokenizer = null;
         String error = null;
         if (path == null) {
-            log.info("lawyer.model.path is not set: no model is loaded");
+            log.info("lawyer.model.path is empty: no model is loaded");
+        } else if (properties.isDefaultPath() && !Files.isDirectory(path)) {
+            log.info("No model is loaded: the default model directory {} is not in the working directory {} "
+                    + "(set lawyer.model.path to a checkpoint directory)", properties.path(), workingDirectory.toAbsolutePath());
+            path = null;
         } else {
             try {
                 long start = System.nanoTime();
@@ -304,7 +315,8 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         LlamaModel model = loaded == null ? null : loaded.model();
         Map<String, Object> d = new java.util.LinkedHashMap<>();
         d.put("loaded", isLoaded());
-        d.put("path", path == null ? "(lawyer.model.path not set)" : path.toString());
+        d.put("path", path == null ? "(none: lawyer.model.path is empty, or its default " + ModelProperties.DEFAULT_PATH
+                + " does not exist)" : path.toString());
         if (loadError != null) {
             d.put("error", loadError);
         }

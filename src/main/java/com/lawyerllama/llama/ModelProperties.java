@@ -7,7 +7,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * {@code lawyer.model.*}: which checkpoint to serve and how many requests at once.
  *
- * @param path             a Hugging Face model directory; unset means no model (the engine reports "not loaded")
+ * @param path             a Hugging Face model directory; empty means no model (the engine reports "not loaded");
+ *                         application.yml's default, {@value #DEFAULT_PATH} (relative to the working directory),
+ *                         is the repository's trained default model and may be missing (see {@link #isDefaultPath()}).
+ *                         It has no {@code @DefaultValue}: an empty value binds as null, which would bring such a
+ *                         default back, and empty must stay "no model".
  * @param maxConcurrency   generations that run at the same time
  * @param queueCapacity    requests that may wait for a slot; beyond that requests are refused (429)
  * @param contextLength    the longest prompt + answer, in tokens (capped by the model's max_position_embeddings)
@@ -28,6 +32,18 @@ public record ModelProperties(
         @DefaultValue("0.7") double temperature,
         @DefaultValue("0.9") double topP,
         @DefaultValue("1.1") double repetitionPenalty) {
+
+    /** The default model's directory, relative to the working directory: the repository root in the README's run command. */
+    public static final String DEFAULT_PATH = "models/default";
+
+    /**
+     * Whether {@link #path()} is the default rather than a path someone chose. A missing default
+     * directory (another working directory, an image without it) means "no model", logged at
+     * start; a chosen path that cannot be loaded is a load error that health reports.
+     */
+    public boolean isDefaultPath() {
+        return path != null && path.normalize().equals(Path.of(DEFAULT_PATH));
+    }
 
     /** The generation defaults these properties describe. */
     public GenerationOptions defaultOptions() {

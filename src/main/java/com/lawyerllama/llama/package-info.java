@@ -5,7 +5,8 @@
  * <ul>
  *   <li>{@link com.lawyerllama.llama.LlamaConfig} — {@code config.json};
  *       {@link com.lawyerllama.llama.SafetensorsReader} / {@link com.lawyerllama.llama.SafetensorsWriter}
- *       — weights (F32, F16, BF16; sharded or not); {@link com.lawyerllama.llama.Checkpoints} — atomic saves.</li>
+ *       — weights (F32, F16, BF16; sharded or not); {@link com.lawyerllama.llama.Checkpoints} — atomic saves,
+ *       re-saving a directory at another weight type.</li>
  *   <li>{@link com.lawyerllama.llama.LlamaModel} — the forward pass, in one method, with shapes in comments:
  *       {@code logits(tokens[B,T])} for training (differentiable w.r.t. {@code parameters()}),
  *       {@code decode(tokens, KvCache)} for prefill and generation.</li>

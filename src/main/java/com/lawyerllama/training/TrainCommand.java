@@ -45,6 +45,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // stdout carries only the final checkpoint's path; the engine's log lines went there too.
+        com.lawyerllama.llama.LlamaCli.logToStderr(false);
         com.lawyerllama.llama.LlamaCli.threads(threads);
         PrintStream err = System.err;
         if (!Files.isRegularFile(out.resolve(TrainingRun.STATE))) {

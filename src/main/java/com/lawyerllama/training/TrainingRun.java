@@ -180,7 +180,7 @@ public final class TrainingRun {
         if (resumeFrom != null && Files.isRegularFile(resumeFrom.resolve(TRAINER_STATE))) {
             trainerState = TrainingPlan.JSON.readTree(Files.readString(resumeFrom.resolve(TRAINER_STATE)));
             model = LlamaModel.load(resumeFrom, Device.cpu(), contextLength(LlamaConfig.read(resumeFrom)));
-            tokenizerSource = resumeFrom;
+            tokenizerSource = keepTokenizerFiles(resumeFrom);
             Files.copy(resumeFrom.resolve(METRICS), dir.resolve(METRICS), StandardCopyOption.REPLACE_EXISTING);
             firstStage = trainerState.get("stageIndex").asInt();
             status.tokensSeen = trainerState.get("tokensSeen").asLong();   // steps after the checkpoint are redone
@@ -233,6 +233,21 @@ public final class TrainingRun {
                 }
             }
         }
+    }
+
+    /**
+     * Copies the tokenizer files of {@code checkpoint} into the run's own {@code tokenizer/}, where
+     * later checkpoints copy them from: a mid-stage checkpoint is deleted once the next one is
+     * written, and checkpoints written after that would otherwise have no tokenizer.
+     */
+    private Path keepTokenizerFiles(Path checkpoint) throws IOException {
+        Path kept = Files.createDirectories(dir.resolve("tokenizer"));
+        for (String f : TOKENIZER_FILES) {
+            if (Files.isRegularFile(checkpoint.resolve(f))) {
+                Files.copy(checkpoint.resolve(f), kept.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return kept;
     }
 
     private int contextLength(LlamaConfig config) {

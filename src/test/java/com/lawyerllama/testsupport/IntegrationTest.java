@@ -8,8 +8,10 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.ContextConfiguration;
 
 /**
- * The whole service on a random port, talking to the test run's real Elasticsearch node.
- * Test classes with this annotation and no other configuration share one application context.
+ * The whole service on a random port, talking to the test run's real Elasticsearch node, with no
+ * model (the repository's {@code models/default} is not loaded; a test that needs a model names one
+ * with {@code @DynamicPropertySource}). Test classes with this annotation and no other configuration
+ * share one application context.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -17,7 +19,8 @@ import org.springframework.test.context.ContextConfiguration;
         properties = {
                 "lawyer.security.admin.username=admin",
                 "lawyer.security.admin.password=" + IntegrationTest.ADMIN_PASSWORD,
-                "lawyer.security.admin.api-token=" + IntegrationTest.ADMIN_TOKEN
+                "lawyer.security.admin.api-token=" + IntegrationTest.ADMIN_TOKEN,
+                "lawyer.model.path="
         })
 @ContextConfiguration(initializers = TestElasticsearchInitializer.class)
 public @interface IntegrationTest {
