@@ -8,8 +8,9 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.ContextConfiguration;
 
 /**
- * The whole service on a random port, talking to the test run's real Elasticsearch node.
- * Test classes with this annotation and no other configuration share one application context.
+ * The whole service on a random port, talking to the test run's real Elasticsearch node, without
+ * a dense retriever model (retrieval answers with BM25). Test classes with this annotation and no
+ * other configuration share one application context.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -17,7 +18,10 @@ import org.springframework.test.context.ContextConfiguration;
         properties = {
                 "lawyer.security.admin.username=admin",
                 "lawyer.security.admin.password=" + IntegrationTest.ADMIN_PASSWORD,
-                "lawyer.security.admin.api-token=" + IntegrationTest.ADMIN_TOKEN
+                "lawyer.security.admin.api-token=" + IntegrationTest.ADMIN_TOKEN,
+                // No dense retriever model, whatever lies in the working directory's models/retriever:
+                // the dense tests bring their own.
+                "lawyer.retrieval.dense.model-path="
         })
 @ContextConfiguration(initializers = TestElasticsearchInitializer.class)
 public @interface IntegrationTest {

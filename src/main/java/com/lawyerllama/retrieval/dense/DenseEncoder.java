@@ -174,6 +174,14 @@ public final class DenseEncoder implements AutoCloseable {
         return text.length() > config.maxArticleChars() ? text.substring(0, config.maxArticleChars()) : text;
     }
 
+    /**
+     * What a question is encoded as: the question, then the user's earlier turns in the
+     * conversation (units beyond {@code maxQueryUnits} are cut, so the question itself always counts).
+     */
+    public static String queryText(String question, List<String> earlierQuestions) {
+        return earlierQuestions.isEmpty() ? question : question + "\n" + String.join("\n", earlierQuestions);
+    }
+
     /** Unit ids of a text as this model reads it on the given side. */
     public int[] ids(String text, Side side) {
         return vocabulary.encode(text, side == Side.QUERY ? config.maxQueryUnits() : config.maxArticleUnits());
