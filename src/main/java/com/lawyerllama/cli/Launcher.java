@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 TokenizeCommand.class,
                 ImportCommand.class,
+                EmbedCommand.class,
                 EvalCommand.class,
                 BenchConsultCommand.class,
                 com.lawyerllama.llama.GenerateCommand.class,
