@@ -115,14 +115,14 @@ public class ActiveRetrieverModel implements AutoCloseable {
                         dir.toAbsolutePath());
                 return;
             }
-            throw new IllegalStateException("lawyer.retrieval.dense.model-path=" + configuredPath
-                    + ": no such directory (" + dir.toAbsolutePath() + ")");
+            throw new RetrieverModelException("lawyer.retrieval.dense.model-path=" + configuredPath
+                    + ": no such directory (" + dir.toAbsolutePath() + ")", null);
         }
         try {
             activate(dir);
         } catch (IOException | RuntimeException e) {
             close();
-            throw new IllegalStateException("lawyer.retrieval.dense.model-path=" + configuredPath
+            throw new RetrieverModelException("lawyer.retrieval.dense.model-path=" + configuredPath
                     + ": cannot load the retriever model: " + e.getMessage(), e);
         }
     }
