@@ -211,13 +211,19 @@ public class ActiveRetrieverModel implements AutoCloseable {
         return d;
     }
 
+    /**
+     * Stops serving. The engine's memory is freed unless a lease still holds the model (a pass being
+     * stopped at shutdown): freeing it under a running encoder would crash, and the process ends anyway.
+     */
     @Override
     public synchronized void close() {
         Loaded loaded = current.getAndSet(null);
+        boolean inUse = false;
         if (loaded != null) {
             loaded.release();
+            inUse = loaded.users.get() > 0;
         }
-        if (root != null) {
+        if (root != null && !inUse) {
             root.close();
             root = null;
         }
