@@ -258,6 +258,7 @@ public class ArticleIndex implements ArticleResolver {
             return new BulkOutcome(0, 0, 0, List.of());
         }
         Map<String, String> stored = storedContentHashes(index, articles.stream().map(Article::id).toList());
+        Boolean hasVectors = null;   // looked up at the first changed article
         BulkRequest.Builder bulk = new BulkRequest.Builder().index(index);
         for (Article article : articles) {
             Map<String, Object> doc = ArticleDocuments.toDocument(article, citedBy.getOrDefault(article.id(), 0));
@@ -265,7 +266,12 @@ public class ArticleIndex implements ArticleResolver {
             doc.put(CONTENT_HASH, hash);
             String before = stored.get(article.id());
             if (before != null && !before.equals(hash)) {
-                doc.put(VECTOR, null);
+                if (hasVectors == null) {
+                    hasVectors = vectorDims(index).isPresent();
+                }
+                if (hasVectors) {   // the mapping is strict: an index without vectors has no field to clear
+                    doc.put(VECTOR, null);
+                }
                 doc.put(VECTOR_MODEL, null);
             }
             bulk.operations(op -> op.update(u -> u.id(article.id())

@@ -186,6 +186,18 @@ class ArticleVectorsTest {
     }
 
     @Test
+    void aChangedArticleIsUpdatedInAnIndexThatHasNoVectorsYet() throws Exception {
+        Path book = corpus.resolve("继承编.md");
+        Files.writeString(book, Files.readString(book, StandardCharsets.UTF_8)
+                .replace("第一千一百二十条 国家保护自然人的继承权。", "第一千一百二十条 国家依法保护自然人的继承权。"),
+                StandardCharsets.UTF_8);
+        ImportReport again = importer.importCorpus(corpus.getParent(), false, quiet());
+        assertThat(again.failures()).isEmpty();
+        assertThat(again.updated()).isEqualTo(1);
+        assertThat(index.get("民法典:2020-05-28:1120")).hasValueSatisfying(a -> assertThat(a.text()).contains("依法保护"));
+    }
+
+    @Test
     void aModelOfOtherDimensionsNeedsAFreshIndex() {
         embed();
         String current = index.currentIndex().orElseThrow();
