@@ -2,6 +2,7 @@ package com.lawyerllama.cli;
 
 import com.lawyerllama.elasticsearch.ElasticsearchStatus;
 import com.lawyerllama.retrieval.RetrievalEvaluation;
+import com.lawyerllama.retrieval.RetrievalProperties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,8 @@ public final class EvalCommand implements Runnable {
     @Command(name = "retrieval", mixinStandardHelpOptions = true,
             description = {
                     "Recall@k, hit@3, MRR and latency of the article retriever on labelled sets",
-                    "(Lawyer LLaMA {query, laws} files, LawBench 3-2). Needs the article index (see import)."
+                    "(Lawyer LLaMA {query, laws} files, LawBench 3-2). Needs the article index (see import);",
+                    "dense and fused modes need a retriever model and its vectors (see embed)."
             })
     static final class Retrieval implements Callable<Integer> {
         @Option(names = "--set", required = true, paramLabel = "FILE", description = "Labelled set; repeat for several.")
@@ -39,6 +41,11 @@ public final class EvalCommand implements Runnable {
 
         @Option(names = "--split", defaultValue = "dev", description = "dev (held-out fifth, the default), train or all.")
         RetrievalEvaluation.Split split;
+
+        @Option(names = "--mode", split = ",", paramLabel = "MODE",
+                description = "Retrieval modes to compare, e.g. bm25,dense,fused: one row per set per mode "
+                        + "(default: lawyer.retrieval.mode, or bm25 while dense retrieval cannot answer).")
+        List<RetrievalProperties.Mode> modes;
 
         @Option(names = "--json", description = "Print JSON instead of a table.")
         boolean json;
@@ -59,21 +66,27 @@ public final class EvalCommand implements Runnable {
             try (ConfigurableApplicationContext context = HeadlessSpring.start(springArgs)) {
                 context.getBean(ElasticsearchStatus.class).refresh();
                 RetrievalEvaluation evaluation = context.getBean(RetrievalEvaluation.class);
+                List<RetrievalProperties.Mode> compared = modes == null || modes.isEmpty()
+                        ? List.of(evaluation.configuredMode()) : modes.stream().distinct().toList();
+                compared.forEach(evaluation::requireAnswerable);
                 List<RetrievalEvaluation.Result> results = new ArrayList<>();
                 for (Path set : sets) {
-                    results.add(evaluation.evaluate(set, ks, split));
+                    for (RetrievalProperties.Mode mode : compared) {
+                        results.add(evaluation.evaluate(set, ks, split, mode));
+                    }
                 }
                 if (json) {
                     System.out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(results));
                 } else {
-                    StringBuilder header = new StringBuilder(String.format("%-48s %-5s %5s", "set", "split", "n"));
+                    StringBuilder header = new StringBuilder(String.format("%-48s %-5s %-6s %5s", "set", "split", "mode", "n"));
                     for (int k : ks) {
                         header.append(String.format(" %8s", "R@" + k));
                     }
                     header.append(String.format(" %7s %7s %8s %8s %10s", "hit@3", "MRR", "p50 ms", "p99 ms", "unresolved"));
                     System.out.println(header);
                     for (RetrievalEvaluation.Result r : results) {
-                        StringBuilder line = new StringBuilder(String.format("%-48s %-5s %5d", r.set(), r.split(), r.questions()));
+                        StringBuilder line = new StringBuilder(String.format("%-48s %-5s %-6s %5d", r.set(), r.split(),
+                                r.mode(), r.questions()));
                         for (int k : ks) {
                             line.append(String.format(" %8.3f", r.recallAtK().get(k)));
                         }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 TokenizeCommand.class,
                 ImportCommand.class,
+                EmbedCommand.class,
                 EvalCommand.class,
                 BenchConsultCommand.class,
                 com.lawyerllama.llama.GenerateCommand.class,
@@ -69,8 +70,11 @@ public final class Launcher implements Runnable {
     }
 
     private static String messageOf(Throwable ex) {
-        String message = ex.getMessage();
-        return message == null || message.isBlank() ? ex.getClass().getSimpleName() : message;
+        // A failed start is a chain of bean errors; the last cause says what is wrong.
+        Throwable reported = ex instanceof org.springframework.beans.BeansException
+                ? org.springframework.core.NestedExceptionUtils.getMostSpecificCause(ex) : ex;
+        String message = reported.getMessage();
+        return message == null || message.isBlank() ? reported.getClass().getSimpleName() : message;
     }
 
     @Override

@@ -2,6 +2,11 @@ package com.lawyerllama.retrieval;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
+import co.elastic.clients.elasticsearch._types.FieldValue;
+import co.elastic.clients.elasticsearch._types.SortOrder;
+import co.elastic.clients.elasticsearch._types.mapping.DenseVectorIndexOptionsType;
+import co.elastic.clients.elasticsearch._types.mapping.DenseVectorSimilarity;
+import co.elastic.clients.elasticsearch._types.mapping.Property;
 import co.elastic.clients.elasticsearch._types.mapping.TypeMapping;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch.core.BulkRequest;
@@ -22,14 +27,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The statute article index: mapping and analysis declared here, versioned indices
  * ({@code articles-yyyyMMddHHmmss}) behind an alias so a reindex swaps in atomically, and
  * idempotent bulk upserts (a document that did not change is a no-op) with every failed item
  * reported.
+ *
+ * <p>The dense retriever's vectors live in the same documents: {@code vector} (a {@code dense_vector}
+ * of the retriever model's dimensions, unit length, compared by dot product, HNSW-indexed) and
+ * {@code vectorModel} (the id of the model that made it). The vector field is added to an index when
+ * a model is first used with it. An import that changes an article's content clears both, so a stale
+ * vector is never searched and the next embedding pass recomputes it; an unchanged article keeps its
+ * vector (its update stays a no-op). Fetched articles never carry their vectors.
  */
 @Component
 public class ArticleIndex implements ArticleResolver {
@@ -42,7 +56,23 @@ public class ArticleIndex implements ArticleResolver {
     public record BulkOutcome(int created, int updated, int unchanged, List<ItemFailure> failures) {
     }
 
+    /** An article that lacks the wanted model's vector, with the version it was read at. */
+    public record PendingArticle(Article article, long seqNo, long primaryTerm) {
+    }
+
+    /** A vector for an article, written only if the article is still at the version it was read at. */
+    public record VectorWrite(String id, float[] vector, long seqNo, long primaryTerm) {
+    }
+
+    /** What one bulk vector write did: written, skipped because the article changed meanwhile, failed. */
+    public record VectorOutcome(int written, int conflicts, List<ItemFailure> failures) {
+    }
+
+    public static final String VECTOR = "vector";
+    public static final String VECTOR_MODEL = "vectorModel";
+    static final String CONTENT_HASH = "contentHash";
     private static final Map<String, Object> RAW = Map.of();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private final ElasticsearchClient client;
     private final RetrievalProperties properties;
 
@@ -67,13 +97,25 @@ public class ArticleIndex implements ArticleResolver {
         }
     }
 
-    /** The index imports write to: the alias's index, created (with the alias) when missing. */
+    /**
+     * The index imports write to: the alias's index, created (with the alias) when missing. An index
+     * created by an earlier version gets the fields added since ({@code contentHash}, {@code vectorModel}).
+     */
     public String ensureIndex() {
-        return currentIndex().orElseGet(() -> {
-            String name = createVersionedIndex();
-            swapAlias(name);
-            return name;
-        });
+        Optional<String> existing = currentIndex();
+        if (existing.isPresent()) {
+            try {
+                client.indices().putMapping(p -> p.index(existing.get())
+                        .properties(CONTENT_HASH, contentHashProperty())
+                        .properties(VECTOR_MODEL, Property.of(v -> v.keyword(k -> k))));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return existing.get();
+        }
+        String name = createVersionedIndex();
+        swapAlias(name);
+        return name;
     }
 
     /** Creates a new, empty versioned index with the current mapping (not yet behind the alias). */
@@ -145,20 +187,93 @@ public class ArticleIndex implements ArticleResolver {
                 .properties("text", p -> p.text(t -> t.analyzer(text)))
                 .properties("sourceFile", p -> p.keyword(k -> k.index(false)))
                 .properties("line", p -> p.integer(i -> i.index(false)))
-                .properties("citedBy", p -> p.integer(i -> i)));
+                .properties("citedBy", p -> p.integer(i -> i))
+                .properties(CONTENT_HASH, contentHashProperty())
+                .properties(VECTOR_MODEL, p -> p.keyword(k -> k)));
+    }
+
+    /** A digest of the article's stored fields: how an import tells a changed article from an unchanged one. */
+    private static Property contentHashProperty() {
+        return Property.of(p -> p.keyword(k -> k.index(false).docValues(false)));
+    }
+
+    private static Property vectorProperty(int dims) {
+        return Property.of(p -> p.denseVector(d -> d.dims(dims).index(true).similarity(DenseVectorSimilarity.DotProduct)
+                .indexOptions(o -> o.type(DenseVectorIndexOptionsType.Hnsw))));
+    }
+
+    /** Dimensions of the vector field of {@code index}, if it has one. */
+    public OptionalInt vectorDims(String index) {
+        try {
+            var mappings = client.indices().getMapping(g -> g.index(index)).result();
+            for (var record : mappings.values()) {
+                Property vector = record.mappings().properties().get(VECTOR);
+                if (vector != null && vector.isDenseVector() && vector.denseVector().dims() != null) {
+                    return OptionalInt.of(vector.denseVector().dims());
+                }
+            }
+            return OptionalInt.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Adds the vector field for a model of {@code dims} dimensions to {@code index} when it has none.
+     *
+     * @throws IllegalStateException when the index already holds vectors of other dimensions (a
+     *                               {@code dense_vector} field cannot change: the index must be rebuilt)
+     */
+    public void ensureVectorField(String index, int dims) {
+        OptionalInt existing = vectorDims(index);
+        if (existing.isPresent()) {
+            if (existing.getAsInt() != dims) {
+                throw new IllegalStateException(dimsMismatch(index, existing.getAsInt(), dims));
+            }
+            return;
+        }
+        try {
+            client.indices().putMapping(p -> p.index(index).properties(VECTOR, vectorProperty(dims))
+                    .properties(VECTOR_MODEL, Property.of(v -> v.keyword(k -> k))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Why a model of {@code dims} dimensions cannot use {@code index}, and what to do about it. */
+    public static String dimsMismatch(String index, int indexDims, int dims) {
+        return "the article index " + index + " holds " + indexDims + "-dimensional vectors and the retriever model makes "
+                + dims + ": rebuild the index (import --reindex, or POST /admin/corpus/import with \"reindex\": true), "
+                + "then embed it with this model";
     }
 
     /**
      * Upserts articles by id into {@code index}: new ids are created, changed ones updated,
      * identical ones left alone (Elasticsearch's no-op detection), so a rerun changes nothing.
+     * A changed article loses its dense vector (the stored content digest tells which changed),
+     * so it is never searched by a vector of its old text; the next embedding pass recomputes it.
      */
     public BulkOutcome upsert(String index, List<Article> articles, Map<String, Integer> citedBy) {
         if (articles.isEmpty()) {
             return new BulkOutcome(0, 0, 0, List.of());
         }
+        Map<String, String> stored = storedContentHashes(index, articles.stream().map(Article::id).toList());
+        Boolean hasVectors = null;   // looked up at the first changed article
         BulkRequest.Builder bulk = new BulkRequest.Builder().index(index);
         for (Article article : articles) {
             Map<String, Object> doc = ArticleDocuments.toDocument(article, citedBy.getOrDefault(article.id(), 0));
+            String hash = contentHash(doc);
+            doc.put(CONTENT_HASH, hash);
+            String before = stored.get(article.id());
+            if (before != null && !before.equals(hash)) {
+                if (hasVectors == null) {
+                    hasVectors = vectorDims(index).isPresent();
+                }
+                if (hasVectors) {   // the mapping is strict: an index without vectors has no field to clear
+                    doc.put(VECTOR, null);
+                }
+                doc.put(VECTOR_MODEL, null);
+            }
             bulk.operations(op -> op.update(u -> u.id(article.id())
                     .action(a -> a.doc(doc).docAsUpsert(true).detectNoop(true))));
         }
@@ -186,6 +301,33 @@ public class ArticleIndex implements ArticleResolver {
         return new BulkOutcome(created, updated, unchanged, failures);
     }
 
+    static String contentHash(Map<String, Object> doc) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(JSON.writeValueAsBytes(doc));
+            return java.util.HexFormat.of().formatHex(digest, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The content digest of each stored article among {@code ids} ("" for one stored before digests were kept). */
+    private Map<String, String> storedContentHashes(String index, List<String> ids) {
+        try {
+            @SuppressWarnings("unchecked")
+            var response = client.mget(m -> m.index(index).ids(ids).sourceIncludes(CONTENT_HASH), Map.class);
+            Map<String, String> hashes = new java.util.HashMap<>();
+            for (var doc : response.docs()) {
+                if (doc.isResult() && doc.result().found()) {
+                    Object hash = castMap(doc.result().source()).get(CONTENT_HASH);
+                    hashes.put(doc.result().id(), hash instanceof String h ? h : "");
+                }
+            }
+            return hashes;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public void refresh() {
         try {
             client.indices().refresh(r -> r.index(alias()));
@@ -209,7 +351,7 @@ public class ArticleIndex implements ArticleResolver {
     public Optional<Article> get(String id) {
         try {
             @SuppressWarnings("unchecked")
-            var response = client.get(g -> g.index(alias()).id(id), Map.class);
+            var response = client.get(g -> g.index(alias()).id(id).sourceExcludes(VECTOR), Map.class);
             return response.found() ? Optional.of(ArticleDocuments.fromDocument(castMap(response.source())))
                     : Optional.empty();
         } catch (ElasticsearchException e) {
@@ -229,7 +371,7 @@ public class ArticleIndex implements ArticleResolver {
         }
         try {
             @SuppressWarnings("unchecked")
-            var response = client.mget(m -> m.index(alias()).ids(ids), Map.class);
+            var response = client.mget(m -> m.index(alias()).ids(ids).sourceExcludes(VECTOR), Map.class);
             List<Article> found = new ArrayList<>();
             for (var doc : response.docs()) {
                 if (doc.isResult() && doc.result().found()) {
@@ -247,18 +389,136 @@ public class ArticleIndex implements ArticleResolver {
         try {
             @SuppressWarnings("unchecked")
             SearchResponse<Map> response = client.search(s -> s.index(alias()).query(query).size(size)
+                    .source(src -> src.filter(f -> f.excludes(VECTOR)))
                     .trackTotalHits(t -> t.enabled(false)), Map.class);
-            List<ScoredArticle> hits = new ArrayList<>();
-            for (Hit<Map> hit : response.hits().hits()) {
-                Map<String, Object> source = castMap(hit.source());
-                Object citedBy = source.get("citedBy");
-                hits.add(new ScoredArticle(ArticleDocuments.fromDocument(source), hit.score() == null ? 0 : hit.score(),
-                        citedBy instanceof Number n ? n.intValue() : 0));
-            }
-            return hits;
+            return scored(response, 1.0, 0.0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Hits with {@code a * score + b} as their score. */
+    private static List<ScoredArticle> scored(SearchResponse<Map> response, double a, double b) {
+        List<ScoredArticle> hits = new ArrayList<>();
+        for (Hit<Map> hit : response.hits().hits()) {
+            Map<String, Object> source = castMap(hit.source());
+            Object citedBy = source.get("citedBy");
+            hits.add(new ScoredArticle(ArticleDocuments.fromDocument(source), hit.score() == null ? 0 : a * hit.score() + b,
+                    citedBy instanceof Number n ? n.intValue() : 0));
+        }
+        return hits;
+    }
+
+    /**
+     * The {@code k} current articles whose {@code model} vectors are nearest to {@code vector} (unit length),
+     * best first, scored by cosine similarity. HNSW examines {@code numCandidates} per shard.
+     */
+    public List<ScoredArticle> nearest(float[] vector, String model, int k, int numCandidates) {
+        List<Float> query = new ArrayList<>(vector.length);
+        for (float v : vector) {
+            query.add(v);
+        }
+        try {
+            @SuppressWarnings("unchecked")
+            SearchResponse<Map> response = client.search(s -> s.index(alias())
+                    .knn(kn -> kn.field(VECTOR).queryVector(query).k(k).numCandidates(Math.max(k, numCandidates))
+                            .filter(f -> f.bool(b -> b
+                                    .filter(c -> c.term(t -> t.field("current").value(true)))
+                                    .filter(m -> m.term(t -> t.field(VECTOR_MODEL).value(model))))))
+                    .size(k)
+                    .source(src -> src.filter(f -> f.excludes(VECTOR)))
+                    .trackTotalHits(t -> t.enabled(false)), Map.class);
+            // For dot_product similarity Elasticsearch scores (1 + cosine) / 2.
+            return scored(response, 2.0, -1.0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Query withoutVectorOf(String model) {
+        return Query.of(q -> q.bool(b -> b.mustNot(m -> m.term(t -> t.field(VECTOR_MODEL).value(model)))));
+    }
+
+    /** Articles of {@code index} in id order after {@code afterId} (null: from the start) that lack {@code model}'s vector. */
+    public List<PendingArticle> withoutVectors(String index, String model, String afterId, int size) {
+        try {
+            @SuppressWarnings("unchecked")
+            SearchResponse<Map> response = client.search(s -> {
+                s.index(index).query(withoutVectorOf(model)).size(size).sort(o -> o.field(f -> f.field("id").order(SortOrder.Asc)))
+                        .seqNoPrimaryTerm(true).source(src -> src.filter(f -> f.excludes(VECTOR)))
+                        .trackTotalHits(t -> t.enabled(false));
+                if (afterId != null) {
+                    s.searchAfter(FieldValue.of(afterId));
+                }
+                return s;
+            }, Map.class);
+            List<PendingArticle> pending = new ArrayList<>();
+            for (Hit<Map> hit : response.hits().hits()) {
+                pending.add(new PendingArticle(ArticleDocuments.fromDocument(castMap(hit.source())),
+                        hit.seqNo(), hit.primaryTerm()));
+            }
+            return pending;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** How many articles of {@code index} lack {@code model}'s vector. */
+    public long countWithoutVectors(String index, String model) {
+        try {
+            return client.count(c -> c.index(index).query(withoutVectorOf(model))).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** How many articles behind the alias carry {@code model}'s vector (or its "no vector": a text it knows no unit of). */
+    public long countVectors(String model) {
+        try {
+            if (currentIndex().isEmpty()) {
+                return 0;
+            }
+            return client.count(c -> c.index(alias()).query(q -> q.term(t -> t.field(VECTOR_MODEL).value(model)))).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes {@code model}'s vectors (a null vector: the model knows none of the article's units) as
+     * partial updates. An article changed since it was read is left alone and counted as a conflict.
+     */
+    public VectorOutcome writeVectors(String index, String model, List<VectorWrite> writes) {
+        if (writes.isEmpty()) {
+            return new VectorOutcome(0, 0, List.of());
+        }
+        BulkRequest.Builder bulk = new BulkRequest.Builder().index(index);
+        for (VectorWrite write : writes) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put(VECTOR, write.vector());
+            doc.put(VECTOR_MODEL, model);
+            bulk.operations(op -> op.update(u -> u.id(write.id()).ifSeqNo(write.seqNo()).ifPrimaryTerm(write.primaryTerm())
+                    .action(a -> a.doc(doc))));
+        }
+        BulkResponse response;
+        try {
+            response = client.bulk(bulk.build());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int written = 0;
+        int conflicts = 0;
+        List<ItemFailure> failures = new ArrayList<>();
+        for (BulkResponseItem item : response.items()) {
+            if (item.error() == null) {
+                written++;
+            } else if ("version_conflict_engine_exception".equals(item.error().type())) {
+                conflicts++;
+            } else {
+                failures.add(new ItemFailure(item.id(), item.error().type() + ": " + item.error().reason()));
+            }
+        }
+        return new VectorOutcome(written, conflicts, failures);
     }
 
     /** Every law's short name with one of its full titles (for law-name detection in questions). */

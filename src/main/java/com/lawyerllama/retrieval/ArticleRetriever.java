@@ -26,7 +26,10 @@ public interface ArticleRetriever {
     /**
      * One retrieved article.
      *
-     * @param source {@code explicit} when the question cited it by number, else the retriever that found it
+     * @param source {@code explicit} when the question cited it by number, else the retriever(s) that ranked it
+     *               above their relevance floor: {@code bm25}, {@code dense} or {@code bm25+dense}
+     * @param score  BM25 score (with the priors) in {@code bm25} mode, cosine similarity in {@code dense} mode,
+     *               the fused score as a fraction of the best possible in {@code fused} mode
      */
     record Hit(com.lawyerllama.law.Article article, double score, String source) {
     }

@@ -6,6 +6,8 @@ import com.lawyerllama.law.Article;
 import com.lawyerllama.law.Citation;
 import com.lawyerllama.law.CitationParser;
 import com.lawyerllama.law.LawNames;
+import com.lawyerllama.retrieval.RetrievalProperties.Mode;
+import com.lawyerllama.retrieval.dense.DenseSearch;
 import com.lawyerllama.system.ApiException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,17 +17,22 @@ import java.util.Set;
 import org.springframework.stereotype.Component;
 
 /**
- * Lexical retrieval over the article index, with what needs no trained model:
+ * Retrieval over the article index, lexical and dense:
  * <ol>
  *   <li>articles the question cites by number (刑法第264条) are looked up directly and come first;</li>
- *   <li>the question is cleaned of conversational filler; earlier user turns join the query at lower weight;</li>
- *   <li>BM25 over the article text (unigrams + bigrams), the 编/章/节 path and the law's title;</li>
- *   <li>laws named in the question are boosted; so are national laws over regulations and rules
+ *   <li>BM25: the question is cleaned of conversational filler; earlier user turns join the query at lower
+ *       weight; it is matched against the article text (unigrams + bigrams), the 编/章/节 path and the law's
+ *       title; laws named in the question are boosted; so are national laws over regulations and rules
  *       (category prior) and articles that other statutes cite often (popularity prior, counted from the
  *       corpus itself at import time);</li>
- *   <li>only current versions; a relevance floor drops hits far below the best, and everything when even
- *       the best hit is weak.</li>
+ *   <li>dense: the question (with the earlier user turns) encoded by the active retriever model, and the
+ *       nearest article vectors (kNN in Elasticsearch, {@link DenseSearch});</li>
+ *   <li>only current versions; each retriever has a relevance floor (BM25: hits far below the best, and
+ *       everything when even the best is weak; dense: a minimum cosine similarity), and in {@code fused}
+ *       mode the two rankings are merged by weighted reciprocal-rank fusion ({@link RankFusion}).</li>
  * </ol>
+ * The mode is {@code lawyer.retrieval.mode}; dense and fused answer with BM25 alone while dense
+ * retrieval cannot (no model, or vectors missing).
  */
 @Component
 public class ElasticsearchArticleRetriever implements ArticleRetriever {
@@ -39,24 +46,28 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
     private final ArticleIndex index;
     private final ArticleIndexStatus status;
     private final RetrievalProperties properties;
+    private final DenseSearch dense;
     private volatile NamesSnapshot names;
 
     private record NamesSnapshot(long documents, LawNames names, CitationParser parser, long checkedAt) {
     }
 
-    public ElasticsearchArticleRetriever(ArticleIndex index, ArticleIndexStatus status, RetrievalProperties properties) {
+    public ElasticsearchArticleRetriever(ArticleIndex index, ArticleIndexStatus status, RetrievalProperties properties,
+                                         DenseSearch dense) {
         this.index = index;
         this.status = status;
         this.properties = properties;
+        this.dense = dense;
     }
 
+    /** Retrieves in the configured mode ({@code lawyer.retrieval.mode}). */
     @Override
     public List<Hit> retrieve(Request query) {
-        return retrieveLexical(query);
+        return retrieve(query, properties.mode());
     }
 
-    /** Explicit citations and BM25 only, whatever the configured mode (training's near misses come from here). */
-    public List<Hit> retrieveLexical(Request query) {
+    /** Retrieves in {@code mode} (BM25 alone while dense retrieval cannot answer). */
+    public List<Hit> retrieve(Request query, Mode mode) {
         validate(query);
         status.requireSearchable();
         NamesSnapshot known = names();
@@ -68,32 +79,43 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
             index.resolve(citation)
                     .ifPresent(a -> hits.putIfAbsent(a.id(), new Hit(a, Double.MAX_VALUE, "explicit")));
         }
-        String text = QueryText.clean(query.question());
-        String earlier = QueryText.clean(String.join(" ", query.earlierQuestions()));
-        Set<String> laws = known.names().lawsMentioned(query.question() + " " + String.join(" ", query.earlierQuestions()));
-        if (!text.isBlank()) {
-            // Plain BM25 keeps Lucene's top-k pruning fast; the priors then re-weight the candidates here.
-            List<ScoredArticle> scored = new ArrayList<>();
-            for (ScoredArticle s : index.search(lexicalQuery(text, earlier, laws),
-                    Math.max(properties.candidates(), query.k() + hits.size()))) {
-                scored.add(new ScoredArticle(s.article(), s.score() * prior(s)));
+        Mode answering = dense.effectiveMode(mode);
+        List<ScoredArticle> lexical = answering == Mode.DENSE ? List.of()
+                : RankFusion.aboveBm25Floor(bm25(query, known, hits.size()), properties.minBestScore(), properties.minScore());
+        List<ScoredArticle> nearest = answering == Mode.BM25 ? List.of()
+                : RankFusion.aboveDenseFloor(dense.nearest(query.question(), query.earlierQuestions(),
+                        Math.max(properties.candidates(), query.k() + hits.size())), properties.dense().minSimilarity());
+        List<Hit> ranked = switch (answering) {
+            case BM25 -> lexical.stream().map(s -> new Hit(s.article(), s.score(), RankFusion.BM25)).toList();
+            case DENSE -> nearest.stream().map(s -> new Hit(s.article(), s.score(), RankFusion.DENSE)).toList();
+            case FUSED -> RankFusion.fuse(lexical, nearest, properties.fusion());
+        };
+        for (Hit hit : ranked) {
+            if (hits.size() >= query.k()) {
+                break;
             }
-            scored.sort(java.util.Comparator.comparingDouble(ScoredArticle::score).reversed());
-            double best = scored.isEmpty() ? 0 : scored.get(0).score();
-            if (best >= properties.minBestScore()) {
-                for (ScoredArticle s : scored) {
-                    if (hits.size() >= query.k()) {
-                        break;
-                    }
-                    if (s.score() < properties.minScore() * best) {
-                        break;
-                    }
-                    hits.putIfAbsent(s.article().id(), new Hit(s.article(), s.score(), "bm25"));
-                }
-            }
+            hits.putIfAbsent(hit.article().id(), hit);
         }
         List<Hit> result = new ArrayList<>(hits.values());
         return result.size() > query.k() ? result.subList(0, query.k()) : result;
+    }
+
+    /** BM25 candidates re-weighted by the priors, best first (before the floor). */
+    private List<ScoredArticle> bm25(Request query, NamesSnapshot known, int explicit) {
+        String text = QueryText.clean(query.question());
+        if (text.isBlank()) {
+            return List.of();
+        }
+        String earlier = QueryText.clean(String.join(" ", query.earlierQuestions()));
+        Set<String> laws = known.names().lawsMentioned(query.question() + " " + String.join(" ", query.earlierQuestions()));
+        // Plain BM25 keeps Lucene's top-k pruning fast; the priors then re-weight the candidates here.
+        List<ScoredArticle> scored = new ArrayList<>();
+        for (ScoredArticle s : index.search(lexicalQuery(text, earlier, laws),
+                Math.max(properties.candidates(), query.k() + explicit))) {
+            scored.add(new ScoredArticle(s.article(), s.score() * prior(s)));
+        }
+        scored.sort(java.util.Comparator.comparingDouble(ScoredArticle::score).reversed());
+        return scored;
     }
 
     Query lexicalQuery(String text, String earlier, Set<String> laws) {

@@ -1,5 +1,6 @@
 package com.lawyerllama.retrieval;
 
+import com.lawyerllama.system.DurableJobs;
 import java.time.Instant;
 
 /**
@@ -11,7 +12,7 @@ import java.time.Instant;
  * @param error  why it failed or where it stopped
  */
 public record ImportJob(String id, String corpus, boolean reindex, String state, Instant createdAt,
-                        Instant updatedAt, ImportReport report, String error) {
+                        Instant updatedAt, ImportReport report, String error) implements DurableJobs.Job {
 
     public static final String QUEUED = "queued";
     public static final String RUNNING = "running";
@@ -23,6 +24,7 @@ public record ImportJob(String id, String corpus, boolean reindex, String state,
         return new ImportJob(id, corpus, reindex, newState, createdAt, Instant.now(), newReport, newError);
     }
 
+    @Override
     public boolean finished() {
         return SUCCEEDED.equals(state) || FAILED.equals(state) || INTERRUPTED.equals(state);
     }

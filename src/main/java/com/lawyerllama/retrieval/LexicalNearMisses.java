@@ -32,7 +32,7 @@ public class LexicalNearMisses implements DistractorArticles {
     public List<Article> nearMisses(String question, List<String> earlierQuestions, int k) {
         try {
             String q = question.length() > 2000 ? question.substring(0, 2000) : question;
-            return retriever.retrieveLexical(new ArticleRetriever.Request(q, earlierQuestions, Math.min(k, 20))).stream()
+            return retriever.retrieve(new ArticleRetriever.Request(q, earlierQuestions, Math.min(k, 20)), RetrievalProperties.Mode.BM25).stream()
                     .filter(h -> !"explicit".equals(h.source()))
                     .map(ArticleRetriever.Hit::article).toList();
         } catch (RuntimeException e) {

@@ -4,6 +4,7 @@ import com.lawyerllama.law.ArticleResolver;
 import com.lawyerllama.law.Citation;
 import com.lawyerllama.law.LabelledQuestions;
 import com.lawyerllama.law.LabelledQuestions.LabelledQuestion;
+import com.lawyerllama.retrieval.dense.DenseSearch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,20 +27,40 @@ public class RetrievalEvaluation {
 
     public enum Split { DEV, TRAIN, ALL }
 
-    public record Result(String set, String split, int questions, int goldReferences, int unresolvedGold,
+    public record Result(String set, String split, String mode, int questions, int goldReferences, int unresolvedGold,
                          Map<Integer, Double> recallAtK, double hitAt3, double mrr,
                          double latencyP50Ms, double latencyP99Ms) {
     }
 
     private final ElasticsearchArticleRetriever retriever;
     private final ArticleResolver articles;
+    private final DenseSearch dense;
+    private final RetrievalProperties properties;
 
-    public RetrievalEvaluation(ElasticsearchArticleRetriever retriever, ArticleResolver articles) {
+    public RetrievalEvaluation(ElasticsearchArticleRetriever retriever, ArticleResolver articles, DenseSearch dense,
+                               RetrievalProperties properties) {
         this.retriever = retriever;
         this.articles = articles;
+        this.dense = dense;
+        this.properties = properties;
     }
 
-    public Result evaluate(Path set, int[] ks, Split split) {
+    /**
+     * The mode retrieval answers in now with the configured {@code lawyer.retrieval.mode} (BM25 while
+     * dense retrieval cannot answer): what an evaluation that names no mode measures.
+     */
+    public RetrievalProperties.Mode configuredMode() {
+        return dense.effectiveMode(properties.mode());
+    }
+
+    /**
+     * Evaluates the retriever in {@code mode} on a labelled set.
+     *
+     * @throws IllegalStateException when {@code mode} needs dense retrieval and it cannot answer (no model,
+     *                               or vectors missing): a BM25 result labelled dense would mislead
+     */
+    public Result evaluate(Path set, int[] ks, Split split, RetrievalProperties.Mode mode) {
+        requireAnswerable(mode);
         List<LabelledQuestion> questions = LabelledQuestions.read(set, retriever.citationParser());
         int maxK = Arrays.stream(ks).max().orElse(3);
         maxK = Math.max(maxK, 3);
@@ -75,7 +96,7 @@ public class RetrievalEvaluation {
                     .map(h -> h.substring("[客户]".length()).trim()).toList();
             long start = System.nanoTime();
             List<ArticleRetriever.Hit> hits = retriever.retrieve(new ArticleRetriever.Request(
-                    truncate(question.question()), earlier, maxK));
+                    truncate(question.question()), earlier, maxK), mode);
             latencies.add((System.nanoTime() - start) / 1e6);
             List<String> ranked = hits.stream().map(h -> key(h.article().law(), h.article().number(), h.article().suffix())).toList();
             for (int k : ks) {
@@ -97,8 +118,16 @@ public class RetrievalEvaluation {
         int n = Math.max(1, evaluated);
         recallSums.forEach((k, sum) -> recall.put(k, sum / n));
         latencies.sort(Double::compare);
-        return new Result(set.getFileName().toString(), split.name().toLowerCase(), evaluated, gold, unresolved, recall,
+        return new Result(set.getFileName().toString(), split.name().toLowerCase(), mode.label(), evaluated, gold, unresolved, recall,
                 hit3 / n, mrr / n, Percentiles.of(latencies, 0.50), Percentiles.of(latencies, 0.99));
+    }
+
+    /** @throws IllegalStateException when {@code mode} needs dense retrieval and it cannot answer now, saying why */
+    public void requireAnswerable(RetrievalProperties.Mode mode) {
+        DenseSearch.Availability availability = dense.availability();
+        if (mode != RetrievalProperties.Mode.BM25 && !availability.usable()) {
+            throw new IllegalStateException("cannot evaluate " + mode.label() + " retrieval: " + availability.reason());
+        }
     }
 
     private String truncate(String question) {

@@ -10,15 +10,20 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code POST /admin/retrieval/eval {"set": "/srv/data/lawbench/3-2.json", "k": [1, 3, 5]}}:
+ * {@code POST /admin/retrieval/eval {"set": "/srv/data/lawbench/3-2.json", "k": [1, 3, 5], "mode": "fused"}}:
  * recall@k of the live index on a labelled set's dev split, synchronously (a set of a few
- * hundred questions takes seconds). The same measurement as the {@code eval} subcommand.
+ * hundred questions takes seconds), in the given retrieval mode (default: the configured one).
+ * The same measurement as the {@code eval} subcommand.
  */
 @RestController
 public class RetrievalEvaluationController {
 
-    /** A server-side labelled set (Lawyer LLaMA {query, laws} or LawBench 3-2), the k values, the split (default dev). */
-    public record EvalRequest(String set, List<Integer> k, String split) {
+    /**
+     * A server-side labelled set (Lawyer LLaMA {query, laws} or LawBench 3-2), the k values, the split
+     * (default dev), the retrieval mode (bm25, dense or fused; default: {@code lawyer.retrieval.mode}, or bm25
+     * while dense retrieval cannot answer; a dense or fused request then answers 409 saying why).
+     */
+    public record EvalRequest(String set, List<Integer> k, String split, String mode) {
     }
 
     private final RetrievalEvaluation evaluation;
@@ -50,11 +55,20 @@ public class RetrievalEvaluationController {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("split must be dev, train or all");
         }
+        RetrievalProperties.Mode mode;
+        try {
+            mode = request.mode() == null || request.mode().isBlank() ? evaluation.configuredMode()
+                    : RetrievalProperties.Mode.valueOf(request.mode().trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("mode must be bm25, dense or fused");
+        }
         status.requireSearchable();
         try {
-            return evaluation.evaluate(set, ks, split);
+            return evaluation.evaluate(set, ks, split, mode);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage()).with("mode", mode.label());
         }
     }
 }

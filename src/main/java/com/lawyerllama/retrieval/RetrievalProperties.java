@@ -23,6 +23,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param fields         fields the question is matched against, with boosts
  * @param searchAnalyzer analyzer for the question at search time ({@code cjk_bigram_search}: bigrams only,
  *                       defined by the index; empty: the field's own analyzer, unigrams and bigrams)
+ * @param mode           {@code bm25}, {@code dense} or {@code fused} (both, by weighted reciprocal-rank fusion);
+ *                       dense and fused fall back to BM25 (logged) while no retriever model is active or its
+ *                       vectors do not yet cover the index
+ * @param dense          the dense retriever: its model and relevance floor
+ * @param fusion         how BM25 and dense rankings are fused
  */
 @ConfigurationProperties(prefix = "lawyer.retrieval")
 public record RetrievalProperties(
@@ -39,5 +44,46 @@ public record RetrievalProperties(
         @DefaultValue("8.0") float lawBoost,
         @DefaultValue("50") int candidates,
         @DefaultValue("") String searchAnalyzer,
-        @DefaultValue({"text^1.0", "path^0.4", "lawTitle^0.3"}) java.util.List<String> fields) {
+        @DefaultValue({"text^1.0", "path^0.4", "lawTitle^0.3"}) java.util.List<String> fields,
+        @DefaultValue("fused") Mode mode,
+        @DefaultValue Dense dense,
+        @DefaultValue Fusion fusion) {
+
+    /** Which retrievers answer a question. */
+    public enum Mode {
+        BM25, DENSE, FUSED;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * The dense retriever ({@code lawyer.retrieval.dense.*}).
+     *
+     * @param modelPath     retriever model directory loaded at start-up, relative to the working directory;
+     *                      when it is the default and missing, there is no dense retrieval (BM25 only); any other
+     *                      missing or unreadable path stops the start; empty turns dense retrieval off
+     * @param minSimilarity relevance floor: dense hits with a lower cosine similarity to the question are dropped
+     * @param numCandidates HNSW candidates Elasticsearch examines per shard for the {@code candidates} nearest
+     * @param batchSize     articles per encoder call and bulk request when embedding the index
+     */
+    public record Dense(
+            @DefaultValue(DEFAULT_MODEL_PATH) String modelPath,
+            @DefaultValue("0.5") double minSimilarity,
+            @DefaultValue("200") int numCandidates,
+            @DefaultValue("256") int batchSize) {
+        public static final String DEFAULT_MODEL_PATH = "models/retriever";
+    }
+
+    /**
+     * Weighted reciprocal-rank fusion ({@code lawyer.retrieval.fusion.*}): an article's fused score is
+     * {@code bm25Weight / (rankConstant + bm25Rank) + denseWeight / (rankConstant + denseRank)} over the
+     * candidates that clear each retriever's own relevance floor (ranks from 1; a missing rank adds nothing).
+     */
+    public record Fusion(
+            @DefaultValue("1.0") double bm25Weight,
+            @DefaultValue("1.0") double denseWeight,
+            @DefaultValue("60") int rankConstant) {
+    }
 }

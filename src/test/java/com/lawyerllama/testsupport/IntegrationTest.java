@@ -9,9 +9,9 @@ import org.springframework.test.context.ContextConfiguration;
 
 /**
  * The whole service on a random port, talking to the test run's real Elasticsearch node, with no
- * model (the repository's {@code models/default} is not loaded; a test that needs a model names one
- * with {@code @DynamicPropertySource}). Test classes with this annotation and no other configuration
- * share one application context.
+ * model and no dense retriever model (the repository's {@code models/default} and
+ * {@code models/retriever} are not loaded: retrieval answers with BM25; a test that needs a model
+ * names one). Test classes with this annotation and no other configuration share one application context.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -20,7 +20,10 @@ import org.springframework.test.context.ContextConfiguration;
                 "lawyer.security.admin.username=admin",
                 "lawyer.security.admin.password=" + IntegrationTest.ADMIN_PASSWORD,
                 "lawyer.security.admin.api-token=" + IntegrationTest.ADMIN_TOKEN,
-                "lawyer.model.path="
+                "lawyer.model.path=",
+                // No dense retriever model, whatever lies in the working directory's models/retriever:
+                // the dense tests bring their own.
+                "lawyer.retrieval.dense.model-path="
         })
 @ContextConfiguration(initializers = TestElasticsearchInitializer.class)
 public @interface IntegrationTest {

@@ -1,0 +1,90 @@
+package com.lawyerllama.retrieval.dense;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import com.lawyerllama.llama.SafetensorsReader;
+import com.lawyerllama.retrieval.RetrievalProperties;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which retriever model serves at start-up, and swapping it while it is in use. */
+class ActiveRetrieverModelTest {
+
+    private static RetrievalProperties withModelPath(String path) {
+        return new RetrievalProperties("articles", "cjk_bigram", 3, 20, 0.25, 5.0, 2000, 500, true, false, 8.0f, 50, "",
+                List.of("text^1.0"), RetrievalProperties.Mode.FUSED, new RetrievalProperties.Dense(path, 0.5, 200, 256),
+                new RetrievalProperties.Fusion(1, 1, 60));
+    }
+
+    private static Path saveRandomModel(Path dir, long seed) throws Exception {
+        NgramVocabulary vocabulary = NgramVocabulary.build(List.of("当事人可以约定一方向对方给付定金", "定金合同自实际交付定金时成立"), 1, 1000);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
+             DenseEncoder encoder = DenseEncoder.random(vocabulary, 16, seed, manager)) {
+            encoder.save(dir, SafetensorsReader.DType.F32, Map.of());
+        }
+        return dir;
+    }
+
+    @Test
+    void anEmptyPathTurnsDenseRetrievalOff() {
+        try (ActiveRetrieverModel model = new ActiveRetrieverModel(withModelPath(""))) {
+            assertThat(model.activeId()).isEmpty();
+            assertThat(model.acquire()).isEmpty();
+            assertThat(model.absence()).contains("off");
+        }
+    }
+
+    @Test
+    void theDefaultPathMissingMeansBm25Only() {
+        assumeFalse(Files.exists(Path.of(RetrievalProperties.Dense.DEFAULT_MODEL_PATH)), "a model lies at the default path");
+        try (ActiveRetrieverModel model = new ActiveRetrieverModel(withModelPath(RetrievalProperties.Dense.DEFAULT_MODEL_PATH))) {
+            assertThat(model.activeId()).isEmpty();
+            assertThat(model.absence()).contains("no retriever model at");
+        }
+    }
+
+    @Test
+    void anExplicitPathThatIsMissingOrUnreadableStopsTheStart(@TempDir Path tmp) throws Exception {
+        assertThatThrownBy(() -> new ActiveRetrieverModel(withModelPath(tmp.resolve("nope").toString())))
+                .isInstanceOf(RetrieverModelException.class)
+                .hasMessageContaining("lawyer.retrieval.dense.model-path=").hasMessageContaining("no such directory");
+        Path broken = Files.createDirectories(tmp.resolve("broken"));
+        Files.copy(saveRandomModel(tmp.resolve("good"), 1).resolve("config.json"), broken.resolve("config.json"));
+        assertThatThrownBy(() -> new ActiveRetrieverModel(withModelPath(broken.toString())))
+                .isInstanceOf(RetrieverModelException.class)
+                .hasMessageContaining("cannot load the retriever model").hasMessageContaining("vocab.txt");
+    }
+
+    @Test
+    void aSwapLetsLeasesFinishOnThePreviousModel(@TempDir Path tmp) throws Exception {
+        Path first = saveRandomModel(tmp.resolve("first"), 1);
+        Path second = saveRandomModel(tmp.resolve("second"), 2);
+        try (ActiveRetrieverModel model = new ActiveRetrieverModel(withModelPath(first.toString()))) {
+            String firstId = model.activeId().orElseThrow();
+            ActiveRetrieverModel.Lease lease = model.acquire().orElseThrow();
+            model.activate(second);
+            assertThat(model.activeId()).hasValueSatisfying(id -> assertThat(id).isNotEqualTo(firstId));
+            // the leased (previous) model still encodes until its lease ends
+            assertThat(lease.id()).isEqualTo(firstId);
+            assertThat(lease.encoder().encodeQuery("定金")).hasSize(16);
+            lease.close();
+            try (ActiveRetrieverModel.Lease now = model.acquire().orElseThrow()) {
+                assertThat(now.path()).isEqualTo(second.toAbsolutePath().normalize());
+                assertThat(now.encoder().encodeQuery("定金")).hasSize(16);
+            }
+            assertThatThrownBy(() -> model.activate(second, encoder -> {
+                throw new IllegalStateException("refused");
+            })).hasMessage("refused");
+            assertThat(model.describe()).containsEntry("path", second.toAbsolutePath().normalize().toString())
+                    .containsEntry("dims", 16);
+        }
+    }
+}
