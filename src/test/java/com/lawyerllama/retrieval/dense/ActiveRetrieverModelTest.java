@@ -28,7 +28,7 @@ class ActiveRetrieverModelTest {
         NgramVocabulary vocabulary = NgramVocabulary.build(List.of("当事人可以约定一方向对方给付定金", "定金合同自实际交付定金时成立"), 1, 1000);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu());
              DenseEncoder encoder = DenseEncoder.random(vocabulary, 16, seed, manager)) {
-            encoder.save(dir, SafetensorsReader.DType.F32, Map.of());
+            encoder.save(dir, SafetensorsReader.DType.F32);
         }
         return dir;
     }

@@ -87,8 +87,8 @@ class DenseRetrieverApiTest {
         try (NDManager manager = NDManager.newBaseManager(Device.cpu());
              DenseEncoder random = DenseEncoder.random(vocabulary, 32, 5, manager);
              DenseEncoder wider = DenseEncoder.random(vocabulary, 48, 5, manager)) {
-            random.save(dir.resolve("retriever"), SafetensorsReader.DType.F32, Map.of());
-            wider.save(dir.resolve("wider"), SafetensorsReader.DType.F32, Map.of());
+            random.save(dir.resolve("retriever"), SafetensorsReader.DType.F32);
+            wider.save(dir.resolve("wider"), SafetensorsReader.DType.F32);
         }
         otherDims = dir.resolve("wider");
         model = dir.resolve("retriever");
