@@ -70,7 +70,7 @@ public record RetrievalProperties(
      */
     public record Dense(
             @DefaultValue(DEFAULT_MODEL_PATH) String modelPath,
-            @DefaultValue("0.5") double minSimilarity,
+            @DefaultValue("0.0") double minSimilarity,
             @DefaultValue("200") int numCandidates,
             @DefaultValue("256") int batchSize) {
         public static final String DEFAULT_MODEL_PATH = "models/retriever";
