@@ -458,6 +458,13 @@ public final class TrainingRun {
             String key = question + "\u0000" + String.join("\u0000", earlier);
             List<String> ids = nearMissCache.get(key);
             if (ids == null) {
+                // Searching every question takes minutes: a cancel or shutdown is honoured here too.
+                if (cancelRequested.getAsBoolean()) {
+                    throw new Stopped(true);
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new Stopped(false);
+                }
                 ids = distractors.nearMisses(question, earlier, k).stream().map(Article::id).toList();
                 nearMissCache.put(key, ids);
                 if (++searched[0] % 250 == 0) {

@@ -152,6 +152,29 @@ class TrainingApiTest {
                 "lora.rank must be in [1, 256]", "no such file or folder");
     }
 
+    /** The retriever plan starts through the same API (no base), and a cancel stops it even while it mines hard negatives. */
+    @Test
+    void theRetrieverPlanRunsThroughTheApiAndCancels() throws Exception {
+        HttpResponse<String> withBase = post("/admin/training/runs", "{\"planName\": \"retriever\", \"base\": " + TINY_BASE + "}");
+        assertThat(withBase.statusCode()).isEqualTo(400);
+        assertThat(withBase.body()).contains("a retriever plan starts from its own data");
+
+        HttpResponse<String> started = post("/admin/training/runs", "{\"planName\": \"retriever\"}");
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        JsonNode run = Http.json(started);
+        String id = run.get("id").asString();
+        assertThat(run.get("planName").asString()).isEqualTo("retriever");
+        assertThat(run.get("stage").asString()).isEqualTo("dense-retriever");
+        assertThat(post("/admin/training/runs/" + id + "/cancel", "").statusCode()).isEqualTo(200);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        JsonNode after = Http.json(get("/admin/training/runs/" + id));
+        while (!after.get("state").asString().equals("CANCELLED") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            after = Http.json(get("/admin/training/runs/" + id));
+        }
+        assertThat(after.get("state").asString()).as(after.toString()).isEqualTo("CANCELLED");
+    }
+
     @Test
     void trainingNeedsTheAdmin() {
         assertThat(http.postJson("/admin/training/runs", "{\"planName\": \"tiny\"}").statusCode()).isEqualTo(401);
