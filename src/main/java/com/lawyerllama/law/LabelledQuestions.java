@@ -54,6 +54,11 @@ public final class LabelledQuestions {
             gold = List.copyOf(gold);
         }
 
+        /** The user's earlier turns ("[客户] …" in the history), without the speaker tag. */
+        public List<String> earlierUserTurns() {
+            return history.stream().filter(h -> h.startsWith("[客户]")).map(h -> h.substring("[客户]".length()).trim()).toList();
+        }
+
         /** The gold citations that could be parsed. */
         public List<Citation> goldCitations() {
             return gold.stream().map(GoldReference::citation).filter(Objects::nonNull).toList();

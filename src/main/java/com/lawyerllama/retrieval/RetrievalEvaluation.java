@@ -92,8 +92,7 @@ public class RetrievalEvaluation {
             if (goldKeys.isEmpty()) {
                 continue;
             }
-            List<String> earlier = question.history().stream().filter(h -> h.startsWith("[客户]"))
-                    .map(h -> h.substring("[客户]".length()).trim()).toList();
+            List<String> earlier = question.earlierUserTurns();
             long start = System.nanoTime();
             List<ArticleRetriever.Hit> hits = retriever.retrieve(new ArticleRetriever.Request(
                     truncate(question.question()), earlier, maxK), mode);

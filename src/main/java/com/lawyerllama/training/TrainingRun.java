@@ -173,32 +173,47 @@ public final class TrainingRun {
             runRetrieverStages();
             return;
         }
-        int firstStage = 0;
-        int startStep = 0;
-        JsonNode trainerState = null;
-        Path resumeFrom = status.lastCheckpoint == null ? null : Path.of(status.lastCheckpoint);
-        if (resumeFrom != null && Files.isRegularFile(resumeFrom.resolve(TRAINER_STATE))) {
-            trainerState = TrainingPlan.JSON.readTree(Files.readString(resumeFrom.resolve(TRAINER_STATE)));
-            model = LlamaModel.load(resumeFrom, Device.cpu(), contextLength(LlamaConfig.read(resumeFrom)));
-            tokenizerSource = keepTokenizerFiles(resumeFrom);
-            Files.copy(resumeFrom.resolve(METRICS), dir.resolve(METRICS), StandardCopyOption.REPLACE_EXISTING);
-            firstStage = trainerState.get("stageIndex").asInt();
-            status.tokensSeen = trainerState.get("tokensSeen").asLong();   // steps after the checkpoint are redone
-            if (trainerState.get("stageDone").asBoolean()) {
-                firstStage++;
-                trainerState = null;
-            } else {
-                startStep = trainerState.get("step").asInt();
-            }
-            status.resumes++;
-            metric(Map.of("type", "resume", "checkpoint", resumeFrom.toString(), "stage", firstStage, "step", startStep));
+        ResumePoint resume = resumePoint();
+        if (resume.checkpoint() != null) {
+            model = LlamaModel.load(resume.checkpoint(), Device.cpu(), contextLength(LlamaConfig.read(resume.checkpoint())));
+            tokenizerSource = keepTokenizerFiles(resume.checkpoint());
         } else {
             loadBase();
         }
         Tokenizer tokenizer = Tokenizers.load(tokenizerSource);
-        for (int s = firstStage; s < plan.stages().size(); s++) {
-            runStage(s, tokenizer, s == firstStage ? startStep : 0, s == firstStage ? trainerState : null, resumeFrom);
+        for (int s = resume.firstStage(); s < plan.stages().size(); s++) {
+            boolean first = s == resume.firstStage();
+            runStage(s, tokenizer, first ? resume.startStep() : 0, first ? resume.trainerState() : null, resume.checkpoint());
         }
+    }
+
+    /**
+     * Where the run goes on from: nothing (a fresh run, checkpoint null) or its last checkpoint, whose
+     * metrics replace the run's (steps after the checkpoint are redone). {@code trainerState} is null
+     * when the checkpoint ended its stage, which resumes at the next stage's start.
+     */
+    private record ResumePoint(Path checkpoint, int firstStage, int startStep, JsonNode trainerState) {
+    }
+
+    private ResumePoint resumePoint() throws IOException {
+        Path resumeFrom = status.lastCheckpoint == null ? null : Path.of(status.lastCheckpoint);
+        if (resumeFrom == null || !Files.isRegularFile(resumeFrom.resolve(TRAINER_STATE))) {
+            return new ResumePoint(null, 0, 0, null);
+        }
+        JsonNode trainerState = TrainingPlan.JSON.readTree(Files.readString(resumeFrom.resolve(TRAINER_STATE)));
+        Files.copy(resumeFrom.resolve(METRICS), dir.resolve(METRICS), StandardCopyOption.REPLACE_EXISTING);
+        int firstStage = trainerState.get("stageIndex").asInt();
+        int startStep = 0;
+        status.tokensSeen = trainerState.get("tokensSeen").asLong();
+        if (trainerState.get("stageDone").asBoolean()) {
+            firstStage++;
+            trainerState = null;
+        } else {
+            startStep = trainerState.get("step").asInt();
+        }
+        status.resumes++;
+        metric(Map.of("type", "resume", "checkpoint", resumeFrom.toString(), "stage", firstStage, "step", startStep));
+        return new ResumePoint(resumeFrom, firstStage, startStep, trainerState);
     }
 
     private void loadBase() throws IOException {
@@ -292,12 +307,7 @@ public final class TrainingRun {
             Trainer.trainStage(plan, stage, data, model, weights, optimizer, startStep, new Trainer.Hooks() {
                 @Override
                 public void checkContinue() {
-                    if (cancelRequested.getAsBoolean()) {
-                        throw new Stopped(true);
-                    }
-                    if (Thread.currentThread().isInterrupted()) {
-                        throw new Stopped(false);
-                    }
+                    TrainingRun.this.checkContinue();
                 }
 
                 @Override
@@ -329,26 +339,10 @@ public final class TrainingRun {
 
     /** A retriever plan: the same run life cycle (state, metrics, checkpoints, resume), with the dense encoder as the model. */
     private void runRetrieverStages() throws IOException {
-        int firstStage = 0;
-        int startStep = 0;
-        JsonNode trainerState = null;
-        Path resumeFrom = status.lastCheckpoint == null ? null : Path.of(status.lastCheckpoint);
-        if (resumeFrom != null && Files.isRegularFile(resumeFrom.resolve(TRAINER_STATE))) {
-            trainerState = TrainingPlan.JSON.readTree(Files.readString(resumeFrom.resolve(TRAINER_STATE)));
-            Files.copy(resumeFrom.resolve(METRICS), dir.resolve(METRICS), StandardCopyOption.REPLACE_EXISTING);
-            firstStage = trainerState.get("stageIndex").asInt();
-            status.tokensSeen = trainerState.get("tokensSeen").asLong();
-            if (trainerState.get("stageDone").asBoolean()) {
-                firstStage++;
-                trainerState = null;
-            } else {
-                startStep = trainerState.get("step").asInt();
-            }
-            status.resumes++;
-            metric(Map.of("type", "resume", "checkpoint", resumeFrom.toString(), "stage", firstStage, "step", startStep));
-        }
-        for (int s = firstStage; s < plan.stages().size(); s++) {
-            runRetrieverStage(s, s == firstStage ? startStep : 0, s == firstStage ? trainerState : null,
+        ResumePoint resume = resumePoint();
+        for (int s = resume.firstStage(); s < plan.stages().size(); s++) {
+            boolean first = s == resume.firstStage();
+            runRetrieverStage(s, first ? resume.startStep() : 0, first ? resume.trainerState() : null,
                     status.lastCheckpoint == null ? null : Path.of(status.lastCheckpoint));
         }
         status.finalCheckpoint = status.lastCheckpoint;
@@ -408,12 +402,7 @@ public final class TrainingRun {
                 retrieverValidation(stage, 0, encoder, data, validationPool);
             }
             for (int step = startStep; step < total; step++) {
-                if (cancelRequested.getAsBoolean()) {
-                    throw new Stopped(true);
-                }
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new Stopped(false);
-                }
+                checkContinue();
                 long start = System.nanoTime();
                 double lr = stage.learningRate(step, total);
                 RetrieverTrainer.StepResult r = trainer.step(step, optimizer, lr, stage.weightDecay(), stage.gradClip());
@@ -458,13 +447,7 @@ public final class TrainingRun {
             String key = question + "\u0000" + String.join("\u0000", earlier);
             List<String> ids = nearMissCache.get(key);
             if (ids == null) {
-                // Searching every question takes minutes: a cancel or shutdown is honoured here too.
-                if (cancelRequested.getAsBoolean()) {
-                    throw new Stopped(true);
-                }
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new Stopped(false);
-                }
+                checkContinue();   // searching every question takes minutes: a cancel or shutdown is honoured here too
                 ids = distractors.nearMisses(question, earlier, k).stream().map(Article::id).toList();
                 nearMissCache.put(key, ids);
                 if (++searched[0] % 250 == 0) {
@@ -519,19 +502,7 @@ public final class TrainingRun {
         Checkpoints.writeAtomically(target, tmp -> {
             // A stage's final model is what gets served: half-precision weights; mid-stage ones resume exactly.
             encoder.writeTo(tmp, stageDone ? SafetensorsReader.DType.F16 : SafetensorsReader.DType.F32);
-            Files.copy(dir.resolve(PLAN), tmp.resolve(PLAN));
-            Files.copy(dir.resolve(METRICS), tmp.resolve(METRICS));
-            ObjectNode state = TrainingPlan.JSON.createObjectNode();
-            state.put("stageIndex", stageIndex);
-            state.put("stage", plan.stages().get(stageIndex).name());
-            state.put("step", completedSteps);
-            state.put("stageDone", stageDone);
-            state.put("tokensSeen", status.tokensSeen);
-            if (!stageDone) {
-                state.put("adamSteps", optimizer.steps());
-                optimizer.save(tmp.resolve(OPTIMIZER));
-            }
-            Files.writeString(tmp.resolve(TRAINER_STATE), TrainingPlan.JSON.writeValueAsString(state));
+            writeRunState(tmp, stageIndex, completedSteps, stageDone, optimizer);
         });
         checkpointWritten(target, stageIndex, completedSteps);
     }
@@ -612,22 +583,10 @@ public final class TrainingRun {
                     Files.copy(tokenizerSource.resolve(f), tmp.resolve(f));
                 }
             }
-            Files.copy(dir.resolve(PLAN), tmp.resolve(PLAN));
-            Files.copy(dir.resolve(METRICS), tmp.resolve(METRICS));
-            ObjectNode state = TrainingPlan.JSON.createObjectNode();
-            state.put("stageIndex", stageIndex);
-            state.put("stage", plan.stages().get(stageIndex).name());
-            state.put("step", completedSteps);
-            state.put("stageDone", stageDone);
-            state.put("tokensSeen", status.tokensSeen);
-            if (!stageDone) {
-                state.put("adamSteps", optimizer.steps());
-                optimizer.save(tmp.resolve(OPTIMIZER));
-                if (weights.isLora()) {
-                    weights.saveAdapters(tmp.resolve(LORA));
-                }
+            writeRunState(tmp, stageIndex, completedSteps, stageDone, optimizer);
+            if (!stageDone && weights.isLora()) {
+                weights.saveAdapters(tmp.resolve(LORA));
             }
-            Files.writeString(tmp.resolve(TRAINER_STATE), TrainingPlan.JSON.writeValueAsString(state));
         });
         checkpointWritten(target, stageIndex, completedSteps);
     }
@@ -645,6 +604,36 @@ public final class TrainingRun {
         metric(Map.of("type", "checkpoint", "stage", plan.stages().get(stageIndex).name(), "step", completedSteps,
                 "path", target.toString()));
         event("checkpoint", Map.of("path", target.toString(), "step", completedSteps));
+    }
+
+    /**
+     * What every checkpoint carries besides the model: the plan, the metrics so far and
+     * {@code trainer_state.json}; mid-stage, the AdamW moments too (with the step they belong to).
+     */
+    private void writeRunState(Path tmp, int stageIndex, int completedSteps, boolean stageDone, AdamW optimizer) throws IOException {
+        Files.copy(dir.resolve(PLAN), tmp.resolve(PLAN));
+        Files.copy(dir.resolve(METRICS), tmp.resolve(METRICS));
+        ObjectNode state = TrainingPlan.JSON.createObjectNode();
+        state.put("stageIndex", stageIndex);
+        state.put("stage", plan.stages().get(stageIndex).name());
+        state.put("step", completedSteps);
+        state.put("stageDone", stageDone);
+        state.put("tokensSeen", status.tokensSeen);
+        if (!stageDone) {
+            state.put("adamSteps", optimizer.steps());
+            optimizer.save(tmp.resolve(OPTIMIZER));
+        }
+        Files.writeString(tmp.resolve(TRAINER_STATE), TrainingPlan.JSON.writeValueAsString(state));
+    }
+
+    /** Throws to stop the run: {@link Stopped} cancelled (final) or interrupted by a shutdown (the run resumes at the next start). */
+    private void checkContinue() {
+        if (cancelRequested.getAsBoolean()) {
+            throw new Stopped(true);
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw new Stopped(false);
+        }
     }
 
     private void metric(Map<String, ?> line) {

@@ -80,7 +80,7 @@ public final class RetrieverData {
                 if (gold.isEmpty()) {
                     continue;
                 }
-                List<String> earlier = earlierUserTurns(q.history());
+                List<String> earlier = q.earlierUserTurns();
                 List<Article> misses = new ArrayList<>();
                 if (nearMissK > 0) {
                     for (Article a : nearMisses.search(q.question(), earlier, nearMissK)) {
@@ -94,11 +94,6 @@ public final class RetrieverData {
             }
         }
         return data;
-    }
-
-    /** The user's turns in a Lawyer LLaMA history ("[客户] …"), without the speaker tag. */
-    public static List<String> earlierUserTurns(List<String> history) {
-        return history.stream().filter(h -> h.startsWith("[客户]")).map(h -> h.substring("[客户]".length()).trim()).toList();
     }
 
     static boolean sameArticle(Article a, Article b) {

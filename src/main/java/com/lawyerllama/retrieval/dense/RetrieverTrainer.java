@@ -11,7 +11,6 @@ import com.lawyerllama.law.Article;
 import com.lawyerllama.training.AdamW;
 import com.lawyerllama.training.Trainer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,8 +76,10 @@ public final class RetrieverTrainer {
         List<Integer> memory = new ArrayList<>();
         List<Set<String>> positives = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
+        List<RetrieverData.Pair> chosen = new ArrayList<>();
         for (int i = 0; i < labelled; i++) {
             RetrieverData.Pair pair = data.fit().get(random.nextInt(data.fit().size()));
+            chosen.add(pair);
             Article gold = pair.gold().get(random.nextInt(pair.gold().size()));
             queries.add(pair.query());
             Set<String> keys = new HashSet<>();
@@ -121,9 +122,8 @@ public final class RetrieverTrainer {
         }
         // Hard negatives: near misses of the labelled queries (their gold is never among them).
         Random negRandom = new Random(settings.seed() * 7_368_787L + step);
-        for (int i = 0; i < labelled; i++) {
-            RetrieverData.Pair pair = findPair(queries.get(i));
-            for (int n = 0; n < settings.hardNegatives() && pair != null && !pair.nearMisses().isEmpty(); n++) {
+        for (RetrieverData.Pair pair : chosen) {
+            for (int n = 0; n < settings.hardNegatives() && !pair.nearMisses().isEmpty(); n++) {
                 Article miss = pair.nearMisses().get(negRandom.nextInt(pair.nearMisses().size()));
                 articleTexts.add(encoder.articleText(miss));
                 articleKeys.add(key(miss));
@@ -137,8 +137,14 @@ public final class RetrieverTrainer {
             memory.add(encoder.memoryRow(other));
         }
         int[] target = targets.stream().mapToInt(Integer::intValue).toArray();
+        return new Batch(queries, articleTexts, memory.stream().mapToInt(Integer::intValue).toArray(), target,
+                masked(positives, articleKeys, target));
+    }
+
+    /** For each query, the batch articles other than its target that are also among its positives (not negatives). */
+    private static List<Set<Integer>> masked(List<Set<String>> positives, List<String> articleKeys, int[] target) {
         List<Set<Integer>> masked = new ArrayList<>();
-        for (int q = 0; q < queries.size(); q++) {
+        for (int q = 0; q < positives.size(); q++) {
             Set<Integer> m = new HashSet<>();
             for (int d = 0; d < articleKeys.size(); d++) {
                 if (d != target[q] && positives.get(q).contains(articleKeys.get(d))) {
@@ -147,18 +153,7 @@ public final class RetrieverTrainer {
             }
             masked.add(m);
         }
-        return new Batch(queries, articleTexts, memory.stream().mapToInt(Integer::intValue).toArray(), target, masked);
-    }
-
-    private Map<String, RetrieverData.Pair> byQuery;
-
-    private RetrieverData.Pair findPair(String query) {
-        if (byQuery == null) {
-            Map<String, RetrieverData.Pair> m = new HashMap<>();
-            data.fit().forEach(p -> m.putIfAbsent(p.query(), p));
-            byQuery = m;
-        }
-        return byQuery.get(query);
+        return masked;
     }
 
     static String key(Article a) {
@@ -271,6 +266,7 @@ public final class RetrieverTrainer {
         List<String> queries = new ArrayList<>();
         List<String> texts = new ArrayList<>();
         List<String> keys = new ArrayList<>();
+        List<Set<String>> positives = new ArrayList<>();
         int[] memory = new int[pairs.size()];
         int[] target = new int[pairs.size()];
         for (int i = 0; i < pairs.size(); i++) {
@@ -278,24 +274,13 @@ public final class RetrieverTrainer {
             queries.add(pairs.get(i).query());
             texts.add(encoder.articleText(gold));
             keys.add(key(gold));
+            positives.add(pairs.get(i).gold().stream().map(RetrieverTrainer::key).collect(java.util.stream.Collectors.toSet()));
             memory[i] = encoder.memoryRow(gold);
             target[i] = i;
         }
-        List<Set<Integer>> masked = new ArrayList<>();
-        for (int q = 0; q < pairs.size(); q++) {
-            Set<Integer> m = new HashSet<>();
-            Set<String> gold = new HashSet<>();
-            pairs.get(q).gold().forEach(g -> gold.add(key(g)));
-            for (int d = 0; d < keys.size(); d++) {
-                if (d != q && gold.contains(keys.get(d))) {
-                    m.add(d);
-                }
-            }
-            masked.add(m);
-        }
         RetrieverTrainer t = new RetrieverTrainer(encoder, data, new Settings(pairs.size(), 0, 0, 0, 0, temperature, 0));
         try (NDManager scope = encoder.manager().newSubManager()) {
-            return t.lossAndAccuracy(new Batch(queries, texts, memory, target, masked), scope)[0].getFloat();
+            return t.lossAndAccuracy(new Batch(queries, texts, memory, target, masked(positives, keys, target)), scope)[0].getFloat();
         }
     }
 
