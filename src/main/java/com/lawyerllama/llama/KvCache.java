@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Arrays;
 
 /**
@@ -71,19 +73,33 @@ public final class KvCache implements AutoCloseable {
             uniform &= start == starts[0];
             end = Math.max(end, (int) (start + t));
         }
-        // NDIndex built directly: parsing an index string costs more than the copy
+        // One native call per slice or write: DJL's NDIndex path costs five or six (init, one
+        // per dimension, get or put, delete), which at one decode token per step costs more
+        // than the copy itself.
+        PtNDArray target = (PtNDArray) cache;
         if (uniform) {
-            cache.set(new NDIndex().addSliceDim(0, rows).addAllDim().addSliceDim(starts[0], end), update);
+            put(target, (PtNDArray) update, 0, rows, starts[0], end);
         } else {
             for (int b = 0; b < rows; b++) {
-                NDArray row = update.get(new NDIndex().addSliceDim(b, b + 1));
-                cache.set(new NDIndex().addSliceDim(b, b + 1).addAllDim().addSliceDim(starts[b], starts[b] + t), row);
-                row.close();
+                try (PtNDArray row = JniUtils.slice((PtNDArray) update, 0, b, b + 1, 1)) {
+                    put(target, row, b, b + 1, starts[b], starts[b] + t);
+                }
             }
         }
-        NDArray seen = cache.get(new NDIndex().addSliceDim(0, rows).addAllDim().addSliceDim(0, end));
-        seen.attach(scope);
-        return seen;
+        PtNDArray seen = rows == target.getShape().get(0) ? target : JniUtils.slice(target, 0, 0, rows, 1);
+        PtNDArray positions = JniUtils.slice(seen, 2, 0, end, 1);                   // [rows, K, end, E]
+        if (seen != target) {
+            seen.close();
+        }
+        positions.attach(scope);
+        return positions;
+    }
+
+    /** cache[fromRow:toRow, :, from:to, :] = value. */
+    private static void put(PtNDArray cache, PtNDArray value, long fromRow, long toRow, long from, long to) {
+        Shape shape = cache.getShape();
+        JniUtils.indexSet(cache, value, new long[] {fromRow, 0, from, 0}, new long[] {toRow, shape.get(1), to, shape.get(3)},
+                new long[] {1, 1, 1, 1});
     }
 
     /** Positions already in row 0 (the sequence of a one-row cache). */

@@ -10,6 +10,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -40,6 +42,7 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray embedTokens;  // [V, D]
     private final NDArray finalNorm;    // [D]
     private final NDArray lmHead;       // [V, D], the embedding itself when tied
+    private final NDArray lmHeadT;      // [D, V] view of lmHead
     private final int contextLength;
     private final NDArray ropeCos;      // [contextLength, H+2K, E]: per head of [q; k; v], see Rope.tables
     private final NDArray ropeSin;      // [contextLength, H+2K, E]
@@ -47,9 +50,22 @@ public final class LlamaModel implements AutoCloseable {
     // Scalars as 0-d arrays: an op with a Java number first creates such an array, every time.
     private final NDArray rmsEps;       // fp32 rms_norm_eps
 
-    /** One decoder layer's weights ([out, in] as in PyTorch's Linear). */
+    /**
+     * One decoder layer's weights ([out, in] as in PyTorch's Linear), with the fused
+     * projections [Wq; Wk; Wv] and [Wgate; Wup], and transposed views ([in, out], suffix T) of
+     * the matrices: {@code x · Wᵀ} as a matmul with a ready view measured 20–40 % faster on a
+     * one-token decode step than PyTorch's {@code linear}, which transposes on every call.
+     */
     private record Layer(NDArray inputNorm, NDArray wqkv, NDArray wq, NDArray wk, NDArray wv, NDArray wo,
-                         NDArray postNorm, NDArray wGate, NDArray wUp, NDArray wDown) {
+                         NDArray postNorm, NDArray wGateUp, NDArray wGate, NDArray wUp, NDArray wDown,
+                         NDArray wqkvT, NDArray woT, NDArray wGateUpT, NDArray wDownT) {
+    }
+
+    /** The projections that {@link LlamaModel} fuses into one array per layer (and closes as given). */
+    public static boolean isFused(String parameterName) {
+        return parameterName.contains(".self_attn.q_proj.") || parameterName.contains(".self_attn.k_proj.")
+                || parameterName.contains(".self_attn.v_proj.") || parameterName.contains(".mlp.gate_proj.")
+                || parameterName.contains(".mlp.up_proj.");
     }
 
     /**
@@ -71,38 +87,33 @@ public final class LlamaModel implements AutoCloseable {
                 throw new ModelFormatException("tensor " + e.getKey() + " has shape " + p.getShape() + ", expected " + e.getValue());
             }
         }
-        // q, k and v are computed by one matmul over [Wq; Wk; Wv]; the three parameters become
-        // views into that fused array, so the weights are in memory once.
-        long qDim = (long) config.numAttentionHeads() * config.headDim();
-        long kvDim = (long) config.numKeyValueHeads() * config.headDim();
-        NDArray[] fused = new NDArray[config.numHiddenLayers()];
-        for (int i = 0; i < fused.length; i++) {
-            String p = "model.layers." + i + ".self_attn.";
-            NDArray q = parameters.get(p + "q_proj.weight");
-            NDArray k = parameters.get(p + "k_proj.weight");
-            NDArray v = parameters.get(p + "v_proj.weight");
-            fused[i] = NDArrays.concat(new NDList(q, k, v), 0);                        // [(H+2K)*E, D]
-            parameters.put(p + "q_proj.weight", fused[i].get(new NDIndex().addSliceDim(0, qDim)));
-            parameters.put(p + "k_proj.weight", fused[i].get(new NDIndex().addSliceDim(qDim, qDim + kvDim)));
-            parameters.put(p + "v_proj.weight", fused[i].get(new NDIndex().addSliceDim(qDim + kvDim, qDim + 2 * kvDim)));
-            q.close();
-            k.close();
-            v.close();
+        // q, k and v are computed by one matmul over [Wq; Wk; Wv], gate and up by one over
+        // [Wgate; Wup]; the parameters become views into the fused arrays, so the weights are in
+        // memory once.
+        NDArray[] qkv = new NDArray[config.numHiddenLayers()];
+        NDArray[] gateUp = new NDArray[config.numHiddenLayers()];
+        for (int i = 0; i < qkv.length; i++) {
+            String p = "model.layers." + i + ".";
+            qkv[i] = fuse(parameters, p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight");
+            gateUp[i] = fuse(parameters, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight");
         }
         this.parameters = Collections.unmodifiableMap(parameters);
         this.embedTokens = parameters.get("model.embed_tokens.weight");
         this.dtype = embedTokens.getDataType();
         this.finalNorm = parameters.get("model.norm.weight");
         this.lmHead = config.tieWordEmbeddings() ? embedTokens : parameters.get("lm_head.weight");
+        this.lmHeadT = transposed(lmHead);
         this.layers = new Layer[config.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
-            layers[i] = new Layer(parameters.get(p + "input_layernorm.weight"), fused[i],
+            NDArray wo = parameters.get(p + "self_attn.o_proj.weight");
+            NDArray wDown = parameters.get(p + "mlp.down_proj.weight");
+            layers[i] = new Layer(parameters.get(p + "input_layernorm.weight"), qkv[i],
                     parameters.get(p + "self_attn.q_proj.weight"), parameters.get(p + "self_attn.k_proj.weight"),
-                    parameters.get(p + "self_attn.v_proj.weight"), parameters.get(p + "self_attn.o_proj.weight"),
-                    parameters.get(p + "post_attention_layernorm.weight"),
-                    parameters.get(p + "mlp.gate_proj.weight"), parameters.get(p + "mlp.up_proj.weight"),
-                    parameters.get(p + "mlp.down_proj.weight"));
+                    parameters.get(p + "self_attn.v_proj.weight"), wo,
+                    parameters.get(p + "post_attention_layernorm.weight"), gateUp[i],
+                    parameters.get(p + "mlp.gate_proj.weight"), parameters.get(p + "mlp.up_proj.weight"), wDown,
+                    transposed(qkv[i]), transposed(wo), transposed(gateUp[i]), transposed(wDown));
         }
         this.contextLength = Math.min(contextLength, config.maxPositionEmbeddings());
         NDArray[] tables = Rope.tables(config, this.contextLength, manager, dtype);
@@ -110,6 +121,32 @@ public final class LlamaModel implements AutoCloseable {
         this.ropeSin = tables[1];
         this.rotateHalf = tables[2];
         this.rmsEps = manager.create((float) config.rmsNormEps());
+    }
+
+    /**
+     * Concatenates the named [out, in] matrices along the output axis, replaces them in
+     * {@code parameters} by views into the result and closes them.
+     */
+    private static NDArray fuse(Map<String, NDArray> parameters, String... names) {
+        NDList parts = new NDList();
+        for (String name : names) {
+            parts.add(parameters.get(name));
+        }
+        NDArray fused = NDArrays.concat(parts, 0);
+        long from = 0;
+        for (int i = 0; i < names.length; i++) {
+            long rows = parts.get(i).getShape().get(0);
+            parameters.put(names[i], fused.get(new NDIndex().addSliceDim(from, from + rows)));
+            from += rows;
+        }
+        parts.close();
+        return fused;
+    }
+
+    private NDArray transposed(NDArray weight) {
+        NDArray view = weight.transpose();
+        view.attach(manager);
+        return view;
     }
 
     /** The tensors a checkpoint must hold, in Hugging Face's order, with their shapes. */
@@ -202,8 +239,11 @@ public final class LlamaModel implements AutoCloseable {
      * @return [B, T, V]
      */
     public NDArray logits(NDArray tokenIds) {
-        NDArray hidden = forward(tokenIds, new int[(int) tokenIds.getShape().get(0)], null); // [B, T, D]
-        return linear(hidden, lmHead);                   // [B, T, V]
+        long b = tokenIds.getShape().get(0);
+        long t = tokenIds.getShape().get(1);
+        boolean views = viewsCarryGradients();
+        NDArray hidden = forward(tokenIds, new int[(int) b], null, views);          // [B*T, D]
+        return project(hidden, lmHead, lmHeadT, views).reshape(b, t, config.vocabSize()); // [B, T, V]
     }
 
     /**
@@ -226,19 +266,31 @@ public final class LlamaModel implements AutoCloseable {
                 throw new ContextLengthExceededException(start + t, cache.capacity());
             }
         }
-        NDArray hidden = forward(tokenIds, starts, cache);                // [B, T, D]
-        NDArray last = t == 1 ? hidden.reshape(hidden.getShape().get(0), -1)      // [B, D]
-                : hidden.get(new NDIndex().addAllDim().addIndices(t - 1).addAllDim());
-        NDArray logits = linear(last, lmHead);                            // [B, V]
+        boolean views = viewsCarryGradients();
+        NDArray hidden = forward(tokenIds, starts, cache, views);                   // [B*T, D]
+        NDArray last = t == 1 ? hidden                                              // [B, D]
+                : hidden.reshape(rows, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1).addAllDim());
+        NDArray logits = project(last, lmHead, lmHeadT, views);                     // [B, V]
         cache.advance(rows, (int) t);
         return logits;
     }
 
     /**
-     * The decoder stack over tokens at positions starts[b] .. starts[b]+T-1 of each row b;
-     * returns the final-normed hidden states [B, T, D].
+     * Whether the transposed and fused views taken at construction may stand for the weights.
+     * Full fine-tuning marks the weights as requiring gradients after the model exists, and
+     * views taken before that do not pass gradients back, so the forward pass then multiplies
+     * by the parameters themselves. (A LoRA forward model is built from weights that already
+     * carry gradients, so its views do pass them.)
      */
-    private NDArray forward(NDArray tokenIds, int[] starts, KvCache cache) {
+    private boolean viewsCarryGradients() {
+        return !embedTokens.hasGradient();
+    }
+
+    /**
+     * The decoder stack over tokens at positions starts[b] .. starts[b]+T-1 of each row b;
+     * returns the final-normed hidden states [B*T, D] (row b*T + i is token i of sequence b).
+     */
+    private NDArray forward(NDArray tokenIds, int[] starts, KvCache cache, boolean views) {
         NDManager scope = tokenIds.getManager();
         long b = tokenIds.getShape().get(0);
         long t = tokenIds.getShape().get(1);
@@ -248,8 +300,8 @@ public final class LlamaModel implements AutoCloseable {
         int e = config.headDim();
         Positions at = positions(starts, b, t, scope);    // RoPE rows and the attention mask over S positions
 
-        NDArray x = tokenIds.getNDArrayInternal()
-                .embedding(tokenIds, embedTokens, SparseFormat.DENSE).singletonOrThrow(); // [B, T, D]
+        NDArray ids = tokenIds.reshape(b * t);
+        NDArray x = ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow(); // [B*T, D]
 
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
@@ -259,8 +311,9 @@ public final class LlamaModel implements AutoCloseable {
                 NDManager local = layerScope != null ? layerScope : scope;
                 x.attach(local);
                 // Attention: queries of G heads share one key/value head.
-                NDArray h = rmsNorm(x, w.inputNorm);                                       // [B, T, D]
-                NDArray qkv = linear(h, qkvWeight(w)).reshape(b, t, heads + 2L * kvHeads, e); // [B, T, H+2K, E]
+                NDArray h = rmsNorm(x, w.inputNorm);                                       // [B*T, D]
+                NDArray qkv = project(h, views ? w.wqkv : fused(w.wq, w.wk, w.wv), w.wqkvT, views)
+                        .reshape(b, t, heads + 2L * kvHeads, e);                            // [B, T, H+2K, E]
                 // RoPE on q and k (the tables leave v as it is and fold 1/sqrt(E) into q)
                 qkv = rope(qkv, at.cos, at.sin);
                 qkv = t == 1 ? qkv.reshape(b, heads + 2L * kvHeads, 1, e) : qkv.transpose(0, 2, 1, 3); // [B, H+2K, T, E]
@@ -280,20 +333,22 @@ public final class LlamaModel implements AutoCloseable {
                     scores = scores.addi(at.mask);                                         // causal / row lengths
                 }
                 NDArray attn = scores.softmax(-1).matMul(values);                          // [B, K, G*T, E]
-                attn = t == 1 ? attn.reshape(b, 1, (long) heads * e)                       // [B, T, H*E]
-                        : attn.reshape(b, heads, t, e).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * e);
-                x = x.add(linear(attn, w.wo));                                             // [B, T, D]
+                attn = t == 1 ? attn.reshape(b, (long) heads * e)                          // [B*T, H*E]
+                        : attn.reshape(b, heads, t, e).transpose(0, 2, 1, 3).reshape(b * t, (long) heads * e);
+                x = x.add(project(attn, w.wo, w.woT, views));                              // [B*T, D]
 
                 // SwiGLU MLP: down(silu(gate(h)) * up(h))
-                h = rmsNorm(x, w.postNorm);                                                // [B, T, D]
-                NDArray gate = linear(h, w.wGate);                                         // [B, T, F]
-                NDArray up = linear(h, w.wUp);                                             // [B, T, F]
-                NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).muli(up);      // [B, T, F]
-                x = x.add(linear(act, w.wDown));                                           // [B, T, D]
+                h = rmsNorm(x, w.postNorm);                                                // [B*T, D]
+                NDList gateUp = project(h, views ? w.wGateUp : fused(w.wGate, w.wUp), w.wGateUpT, views)
+                        .split(new long[] {config.intermediateSize()}, 1);
+                NDArray gate = gateUp.get(0);                                              // [B*T, F]
+                NDArray up = gateUp.get(1);                                                // [B*T, F]
+                NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).muli(up);      // [B*T, F]
+                x = x.add(project(act, w.wDown, w.wDownT, views));                         // [B*T, D]
                 x.attach(scope);
             }
         }
-        return rmsNorm(x, finalNorm);                                                      // [B, T, D]
+        return rmsNorm(x, finalNorm);                                                      // [B*T, D]
     }
 
     /**
@@ -317,8 +372,7 @@ public final class LlamaModel implements AutoCloseable {
             throw new ContextLengthExceededException(end, contextLength);
         }
         if (!ragged) {
-            NDIndex rows = new NDIndex().addSliceDim(start, end);
-            return new Positions(scoped(ropeCos.get(rows), scope), scoped(ropeSin.get(rows), scope),
+            return new Positions(scoped(rows(ropeCos, start, end), scope), scoped(rows(ropeSin, start, end), scope),
                     t > 1 ? causalMask(scope, (int) t, start, config.groupSize()) : null, end);
         }
         if (t != 1) {
@@ -340,12 +394,14 @@ public final class LlamaModel implements AutoCloseable {
                 dtype == DataType.FLOAT32 ? mask : mask.toType(dtype, false), end);
     }
 
-    /**
-     * [Wq; Wk; Wv]: the fused array for inference; built from the three parameters when they
-     * carry gradients, so that training differentiates with respect to them.
-     */
-    private static NDArray qkvWeight(Layer w) {
-        return w.wq.hasGradient() ? NDArrays.concat(new NDList(w.wq, w.wk, w.wv), 0) : w.wqkv;
+    /** The parameters concatenated anew (when they carry gradients, so that training differentiates with respect to them). */
+    private static NDArray fused(NDArray... weights) {
+        return NDArrays.concat(new NDList(weights), 0);
+    }
+
+    /** x · Wᵀ, through the transposed view {@code weightT} when {@code views} allows it. */
+    private static NDArray project(NDArray x, NDArray weight, NDArray weightT, boolean views) {
+        return views ? x.matMul(weightT) : linear(x, weight);
     }
 
     /** x / sqrt(mean(x²) + eps) * weight, over the last axis (computed in fp32 as HF does). */
@@ -380,6 +436,11 @@ public final class LlamaModel implements AutoCloseable {
         }
         NDArray m = scope.create(mask, new Shape((long) group * t, s));
         return dtype == DataType.FLOAT32 ? m : m.toType(dtype, false);
+    }
+
+    /** table[from:to] as a view, in one native call (an NDIndex costs several). */
+    private static NDArray rows(NDArray table, long from, long to) {
+        return JniUtils.slice((PtNDArray) table, 0, from, to, 1);
     }
 
     private static NDArray scoped(NDArray array, NDManager scope) {

@@ -92,9 +92,9 @@ public final class TrainableWeights implements AutoCloseable {
 
     private Map<String, NDArray> adaptedWeights(NDManager scope) {
         Map<String, NDArray> weights = new LinkedHashMap<>(model.parameters());
-        // LlamaModel fuses q, k and v and closes the arrays it was given for them: hand it new views.
+        // LlamaModel fuses q, k and v (and gate and up) and closes the arrays it was given for them: hand it new views.
         weights.replaceAll((name, w) -> {
-            if (!name.contains(".self_attn.q_proj.") && !name.contains(".self_attn.k_proj.") && !name.contains(".self_attn.v_proj.")) {
+            if (!LlamaModel.isFused(name)) {
                 return w;
             }
             NDArray view = w.get(new ai.djl.ndarray.index.NDIndex(":"));
