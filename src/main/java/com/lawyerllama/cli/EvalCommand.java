@@ -39,7 +39,7 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--k", split = ",", defaultValue = "1,3,5", paramLabel = "K", description = "Cut-offs (default 1,3,5).")
         int[] ks;
 
-        @Option(names = "--split", defaultValue = "dev", description = "dev (held-out fifth, the default), train or all.")
+        @Option(names = "--split", defaultValue = "dev", description = "dev (held-out fifth, the default), train, validation (the train-split questions the retriever model did not train on) or all.")
         RetrievalEvaluation.Split split;
 
         @Option(names = "--mode", split = ",", paramLabel = "MODE",
@@ -78,14 +78,14 @@ public final class EvalCommand implements Runnable {
                 if (json) {
                     System.out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(results));
                 } else {
-                    StringBuilder header = new StringBuilder(String.format("%-48s %-5s %-6s %5s", "set", "split", "mode", "n"));
+                    StringBuilder header = new StringBuilder(String.format("%-48s %-10s %-6s %5s", "set", "split", "mode", "n"));
                     for (int k : ks) {
                         header.append(String.format(" %8s", "R@" + k));
                     }
                     header.append(String.format(" %7s %7s %8s %8s %10s", "hit@3", "MRR", "p50 ms", "p99 ms", "unresolved"));
                     System.out.println(header);
                     for (RetrievalEvaluation.Result r : results) {
-                        StringBuilder line = new StringBuilder(String.format("%-48s %-5s %-6s %5d", r.set(), r.split(),
+                        StringBuilder line = new StringBuilder(String.format("%-48s %-10s %-6s %5d", r.set(), r.split(),
                                 r.mode(), r.questions()));
                         for (int k : ks) {
                             line.append(String.format(" %8.3f", r.recallAtK().get(k)));

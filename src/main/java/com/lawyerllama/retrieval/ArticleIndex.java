@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -47,6 +49,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 public class ArticleIndex implements ArticleResolver {
+    private static final Logger log = LoggerFactory.getLogger(ArticleIndex.class);
 
     /** A document and the outcome of writing it. */
     public record ItemFailure(String id, String reason) {
@@ -92,6 +95,24 @@ public class ArticleIndex implements ArticleResolver {
                 return Optional.empty();
             }
             return client.indices().getAlias(a -> a.name(alias())).result().keySet().stream().sorted().reduce((a, b) -> b);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Whether the index behind the alias defines {@code analyzer} (indices built before an
+     * analyzer was added to {@link #settings()} lack it until {@code import --reindex}).
+     */
+    public boolean definesAnalyzer(String analyzer) {
+        try {
+            var response = client.indices().getSettings(g -> g.index(alias()));
+            return response.result().values().stream().anyMatch(state -> {
+                var settings = state.settings();
+                var index = settings == null ? null : settings.index();
+                var analysis = index == null ? null : index.analysis();
+                return analysis != null && analysis.analyzer().containsKey(analyzer);
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -334,6 +355,21 @@ public class ArticleIndex implements ArticleResolver {
         }
     }
 
+    /**
+     * Starts merging {@code index} into one segment, in the background (searches go on meanwhile).
+     * Measured on the statute index after an import: the 16 segments a bulk import leaves made
+     * BM25's p99 4× slower than one segment does. A failure to start is logged, not thrown: the
+     * index serves either way.
+     */
+    public void compact(String index) {
+        try {
+            client.indices().forcemerge(f -> f.index(index).maxNumSegments(1L).waitForCompletion(false));
+            log.info("Merging {} into one segment in the background", index);
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not start merging {} into one segment: {}", index, e.toString());
+        }
+    }
+
     public void refresh() {
         try {
             client.indices().refresh(r -> r.index(alias()));
@@ -395,6 +431,23 @@ public class ArticleIndex implements ArticleResolver {
         try {
             @SuppressWarnings("unchecked")
             SearchResponse<Map> response = client.search(s -> s.index(alias()).query(query).size(size)
+                    .source(src -> src.filter(f -> f.excludes(VECTOR)))
+                    .trackTotalHits(t -> t.enabled(false)), Map.class);
+            return scored(response, 1.0, 0.0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Scored hits of {@code rescore} among the best {@code window} hits of {@code candidates},
+     * best first: a cheap query finds the candidates, the full one scores only those.
+     */
+    public List<ScoredArticle> search(Query candidates, Query rescore, int window, int size) {
+        try {
+            @SuppressWarnings("unchecked")
+            SearchResponse<Map> response = client.search(s -> s.index(alias()).query(candidates).size(size)
+                    .rescore(r -> r.windowSize(window).query(q -> q.query(rescore).queryWeight(0.0).rescoreQueryWeight(1.0)))
                     .source(src -> src.filter(f -> f.excludes(VECTOR)))
                     .trackTotalHits(t -> t.enabled(false)), Map.class);
             return scored(response, 1.0, 0.0);

@@ -79,12 +79,15 @@ public class CorpusImporter {
                 index.deleteIndex(target);
                 log.warn("Reindex of {} had {} failed items; the previous index keeps serving", corpus, report.failed());
             } else {
+                index.compact(target);
                 String old = index.currentIndex().orElse(null);
                 index.swapAlias(target);
                 if (old != null && !old.equals(target)) {
                     index.deleteIndex(old);
                 }
             }
+        } else {
+            index.compact(target);
         }
         index.refresh();
         return report.finished(System.nanoTime() - started);

@@ -14,6 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,20 +43,34 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class ElasticsearchArticleRetriever implements ArticleRetriever {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ElasticsearchArticleRetriever.class);
 
     /** Category prior: national laws are what consultations cite most; departmental rules least. */
     static final Map<String, Double> CATEGORY_WEIGHT = Map.of(
             "民法典", 1.6, "宪法", 1.0, "宪法相关法", 1.0, "民法商法", 1.3, "刑法", 1.3, "社会法", 1.3,
             "经济法", 1.1, "行政法", 1.0, "诉讼与非诉讼程序法", 1.2, "司法解释", 1.0);
     static final double OTHER_CATEGORY_WEIGHT = 0.6;
+    /** The index's search-side analyzer that emits a question's bigrams only (see {@link ArticleIndex}). */
+    static final String BIGRAMS_ONLY = "cjk_bigram_search";
 
     private final ArticleIndex index;
     private final ArticleIndexStatus status;
     private final RetrievalProperties properties;
     private final DenseSearch dense;
+    /**
+     * Runs the dense half of a fused search. Bounded: when all its threads are busy the caller's
+     * thread runs the dense search itself (after BM25, as a plain sequence would).
+     */
+    private final ExecutorService parallel = new ThreadPoolExecutor(0, 4, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+            r -> {
+                Thread t = new Thread(r, "dense-search");
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.CallerRunsPolicy());
     private volatile NamesSnapshot names;
 
-    private record NamesSnapshot(long documents, LawNames names, CitationParser parser, long checkedAt) {
+    /** What the retriever knows of the index, re-read when its document count changes (after an import). */
+    private record NamesSnapshot(long documents, LawNames names, CitationParser parser, boolean bigramSearch, long checkedAt) {
     }
 
     public ElasticsearchArticleRetriever(ArticleIndex index, ArticleIndexStatus status, RetrievalProperties properties,
@@ -80,15 +101,33 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
                     .ifPresent(a -> hits.putIfAbsent(a.id(), new Hit(a, Double.MAX_VALUE, "explicit")));
         }
         Mode answering = dense.effectiveMode(mode);
-        List<ScoredArticle> lexical = answering == Mode.DENSE ? List.of()
-                : RankFusion.aboveBm25Floor(bm25(query, known, hits.size()), properties.minBestScore(), properties.minScore());
+        int explicit = hits.size();
+        Supplier<List<ScoredArticle>> denseSearch = () -> RankFusion.aboveDenseFloor(dense.nearest(query.question(),
+                query.earlierQuestions(), Math.max(properties.candidates(), query.k() + explicit)), properties.dense().minSimilarity());
+        // Fused, the dense search (question encoding, then kNN) runs beside BM25 rather than after it.
+        Future<List<ScoredArticle>> denseHits = answering == Mode.FUSED ? parallel.submit(denseSearch::get) : null;
+        List<ScoredArticle> lexical;
+        try {
+            lexical = answering == Mode.DENSE ? List.of()
+                    : RankFusion.aboveBm25Floor(bm25(query, known, explicit), properties.minBestScore(), properties.minScore());
+        } catch (RuntimeException e) {
+            if (denseHits != null) {
+                denseHits.cancel(false);
+            }
+            throw e;
+        }
         // Fused, BM25's floor decides whether the question bears on any statute at all: cosine
         // similarity under the trained model does not (measured once, see the README: gold articles' median cosine 0.29,
         // the best article for a non-legal instruction 0.44), so a clearly unrelated question gets nothing.
         boolean unrelated = answering == Mode.FUSED && lexical.isEmpty();
-        List<ScoredArticle> nearest = answering == Mode.BM25 || unrelated ? List.of()
-                : RankFusion.aboveDenseFloor(dense.nearest(query.question(), query.earlierQuestions(),
-                        Math.max(properties.candidates(), query.k() + hits.size())), properties.dense().minSimilarity());
+        if (unrelated) {
+            denseHits.cancel(false);
+        }
+        List<ScoredArticle> nearest = switch (answering) {
+            case BM25 -> List.of();
+            case DENSE -> denseSearch.get();
+            case FUSED -> unrelated ? List.of() : await(denseHits);
+        };
         List<Hit> ranked = switch (answering) {
             case BM25 -> lexical.stream().map(s -> new Hit(s.article(), s.score(), RankFusion.BM25)).toList();
             case DENSE -> nearest.stream().map(s -> new Hit(s.article(), s.score(), RankFusion.DENSE)).toList();
@@ -104,6 +143,26 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         return result.size() > query.k() ? result.subList(0, query.k()) : result;
     }
 
+    private static List<ScoredArticle> await(Future<List<ScoredArticle>> hits) {
+        try {
+            return hits.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            hits.cancel(true);
+            throw new IllegalStateException("interrupted while waiting for the dense search", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        parallel.shutdownNow();
+    }
+
     /** BM25 candidates re-weighted by the priors, best first (before the floor). */
     private List<ScoredArticle> bm25(Request query, NamesSnapshot known, int explicit) {
         String text = QueryText.clean(query.question());
@@ -113,20 +172,31 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         String earlier = QueryText.clean(String.join(" ", query.earlierQuestions()));
         Set<String> laws = known.names().lawsMentioned(query.question() + " " + String.join(" ", query.earlierQuestions()));
         // Plain BM25 keeps Lucene's top-k pruning fast; the priors then re-weight the candidates here.
+        int size = Math.max(properties.candidates(), query.k() + explicit);
+        Query full = lexicalQuery(text, earlier, laws, properties.searchAnalyzer());
+        List<ScoredArticle> hits = List.of();
+        if (properties.rescoreWindow() > 0 && known.bigramSearch()) {
+            hits = index.search(lexicalQuery(text, earlier, laws, BIGRAMS_ONLY), full,
+                    Math.max(size, properties.rescoreWindow()), size);
+        }
+        if (hits.isEmpty()) {   // one stage (or a question with no bigram in the corpus)
+            hits = index.search(full, size);
+        }
         List<ScoredArticle> scored = new ArrayList<>();
-        for (ScoredArticle s : index.search(lexicalQuery(text, earlier, laws),
-                Math.max(properties.candidates(), query.k() + explicit))) {
+        for (ScoredArticle s : hits) {
             scored.add(new ScoredArticle(s.article(), s.score() * prior(s)));
         }
         scored.sort(java.util.Comparator.comparingDouble(ScoredArticle::score).reversed());
         return scored;
     }
 
-    Query lexicalQuery(String text, String earlier, Set<String> laws) {
+    /** The question against {@code fields}, analysed by {@code analyzer} (blank: the fields' own analyzer). */
+    Query lexicalQuery(String text, String earlier, Set<String> laws, String analyzer) {
+        boolean analyzed = analyzer != null && !analyzer.isBlank();
         Query match = Query.of(q -> q.multiMatch(m -> {
             m.query(text).type(TextQueryType.MostFields).fields(properties.fields());
-            if (properties.searchAnalyzer() != null && !properties.searchAnalyzer().isBlank()) {
-                m.analyzer(properties.searchAnalyzer());
+            if (analyzed) {
+                m.analyzer(analyzer);
             }
             return m;
         }));
@@ -136,8 +206,8 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
             if (!earlier.isBlank()) {
                 b.should(s -> s.match(m -> {
                     m.field("text").query(earlier).boost(0.3f);
-                    if (properties.searchAnalyzer() != null && !properties.searchAnalyzer().isBlank()) {
-                        m.analyzer(properties.searchAnalyzer());
+                    if (analyzed) {
+                        m.analyzer(analyzer);
                     }
                     return m;
                 }));
@@ -188,12 +258,17 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         }
         long documents = index.count();
         if (snapshot != null && snapshot.documents() == documents) {
-            snapshot = new NamesSnapshot(documents, snapshot.names(), snapshot.parser(), System.nanoTime());
+            snapshot = new NamesSnapshot(documents, snapshot.names(), snapshot.parser(), snapshot.bigramSearch(), System.nanoTime());
             names = snapshot;
             return snapshot;
         }
         LawNames lawNames = LawNames.ofTitles(index.lawTitles());
-        snapshot = new NamesSnapshot(documents, lawNames, new CitationParser(lawNames), System.nanoTime());
+        boolean bigramSearch = index.definesAnalyzer(BIGRAMS_ONLY);
+        if (!bigramSearch && properties.rescoreWindow() > 0) {
+            log.warn("The article index predates the {} analyzer: BM25 searches in one stage (slower) until `import --reindex`",
+                    BIGRAMS_ONLY);
+        }
+        snapshot = new NamesSnapshot(documents, lawNames, new CitationParser(lawNames), bigramSearch, System.nanoTime());
         names = snapshot;
         return snapshot;
     }

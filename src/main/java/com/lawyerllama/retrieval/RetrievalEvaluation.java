@@ -5,6 +5,7 @@ import com.lawyerllama.law.Citation;
 import com.lawyerllama.law.LabelledQuestions;
 import com.lawyerllama.law.LabelledQuestions.LabelledQuestion;
 import com.lawyerllama.retrieval.dense.DenseSearch;
+import com.lawyerllama.retrieval.dense.RetrieverData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,8 +25,15 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class RetrievalEvaluation {
+    /** Questions searched untimed before each timed run. */
+    static final int WARM_UP_QUESTIONS = 20;
 
-    public enum Split { DEV, TRAIN, ALL }
+    /**
+     * DEV: the held-out fifth; TRAIN: the rest; VALIDATION: the train-split questions the
+     * retriever model holds out from its training (for choosing settings such as the fusion
+     * weights without looking at dev); ALL: every question.
+     */
+    public enum Split { DEV, TRAIN, VALIDATION, ALL }
 
     public record Result(String set, String split, String mode, int questions, int goldReferences, int unresolvedGold,
                          Map<Integer, Double> recallAtK, double hitAt3, double mrr,
@@ -74,9 +82,9 @@ public class RetrievalEvaluation {
         int gold = 0;
         int unresolved = 0;
         List<Double> latencies = new ArrayList<>();
+        warmUp(questions.stream().filter(q -> !inSplit(q, split)).limit(WARM_UP_QUESTIONS).toList(), mode);
         for (LabelledQuestion question : questions) {
-            if (split == Split.DEV && !DevSplit.isDev(question.question())
-                    || split == Split.TRAIN && DevSplit.isDev(question.question())) {
+            if (!inSplit(question, split)) {
                 continue;
             }
             Set<String> goldKeys = new LinkedHashSet<>();
@@ -119,6 +127,27 @@ public class RetrievalEvaluation {
         latencies.sort(Double::compare);
         return new Result(set.getFileName().toString(), split.name().toLowerCase(), mode.label(), evaluated, gold, unresolved, recall,
                 hit3 / n, mrr / n, Percentiles.of(latencies, 0.50), Percentiles.of(latencies, 0.99));
+    }
+
+    private static boolean inSplit(LabelledQuestion question, Split split) {
+        boolean dev = DevSplit.isDev(question.question());
+        return switch (split) {
+            case ALL -> true;
+            case DEV -> dev;
+            case TRAIN -> !dev;
+            case VALIDATION -> !dev && RetrieverData.isValidation(question.question());
+        };
+    }
+
+    /**
+     * Untimed searches before the timed ones, so that the latencies are the steady state's
+     * rather than the first queries' (JIT compilation, Elasticsearch's caches). They use
+     * questions outside the evaluated split (none when the whole set is evaluated).
+     */
+    private void warmUp(List<LabelledQuestion> questions, RetrievalProperties.Mode mode) {
+        for (LabelledQuestion question : questions) {
+            retriever.retrieve(new ArticleRetriever.Request(truncate(question.question()), question.earlierUserTurns(), 3), mode);
+        }
     }
 
     /** @throws IllegalStateException when {@code mode} needs dense retrieval and it cannot answer now, saying why */

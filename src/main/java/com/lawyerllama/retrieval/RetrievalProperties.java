@@ -23,6 +23,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param fields         fields the question is matched against, with boosts
  * @param searchAnalyzer analyzer for the question at search time ({@code cjk_bigram_search}: bigrams only,
  *                       defined by the index; empty: the field's own analyzer, unigrams and bigrams)
+ * @param rescoreWindow  when above 0, BM25 runs in two stages: the question's bigrams alone find this many
+ *                       candidates (fast: single characters match most of the corpus), then the full query
+ *                       ({@code searchAnalyzer}) scores just those; 0: one stage, the full query over the corpus
  * @param mode           {@code bm25}, {@code dense} or {@code fused} (both, by weighted reciprocal-rank fusion);
  *                       dense and fused fall back to BM25 (logged) while no retriever model is active or its
  *                       vectors do not yet cover the index
@@ -44,6 +47,7 @@ public record RetrievalProperties(
         @DefaultValue("8.0") float lawBoost,
         @DefaultValue("50") int candidates,
         @DefaultValue("") String searchAnalyzer,
+        @DefaultValue("200") int rescoreWindow,
         @DefaultValue({"text^1.0", "path^0.4", "lawTitle^0.3"}) java.util.List<String> fields,
         @DefaultValue("fused") Mode mode,
         @DefaultValue Dense dense,
@@ -80,10 +84,12 @@ public record RetrievalProperties(
      * Weighted reciprocal-rank fusion ({@code lawyer.retrieval.fusion.*}): an article's fused score is
      * {@code bm25Weight / (rankConstant + bm25Rank) + denseWeight / (rankConstant + denseRank)} over the
      * candidates that clear each retriever's own relevance floor (ranks from 1; a missing rank adds nothing).
+     * The defaults were chosen on the validation split ({@code eval retrieval --split validation}: train-split
+     * questions the retriever model did not train on), never on dev; see the README.
      */
     public record Fusion(
-            @DefaultValue("1.0") double bm25Weight,
+            @DefaultValue("0.5") double bm25Weight,
             @DefaultValue("1.0") double denseWeight,
-            @DefaultValue("60") int rankConstant) {
+            @DefaultValue("10") int rankConstant) {
     }
 }

@@ -30,7 +30,7 @@ class ArticleIndexReindexTest {
         rest = RestClient.builder(new HttpHost(uri.getHost(), uri.getPort(), "http")).build();
         ElasticsearchClient client = new ElasticsearchClient(new RestClientTransport(rest, new Jackson3JsonpMapper()));
         RetrievalProperties properties = new RetrievalProperties("reindex-test-" + System.nanoTime(), "cjk_bigram",
-                3, 20, 0.25, 5.0, 2000, 2, true, false, 8.0f, 50, "",
+                3, 20, 0.25, 5.0, 2000, 2, true, false, 8.0f, 50, "", 200,
                 java.util.List.of("text^1.0", "path^0.4", "lawTitle^0.3"), RetrievalProperties.Mode.BM25,
                 new RetrievalProperties.Dense("", 0.5, 200, 256), new RetrievalProperties.Fusion(1, 1, 60));
         index = new ArticleIndex(client, properties);
@@ -77,6 +77,40 @@ class ArticleIndexReindexTest {
         assertThat(after).isNotEqualTo(before);
         assertThat(index.count()).isEqualTo(3);
         assertThat(index.get("测试法:2020-01-01:2")).hasValueSatisfying(a -> assertThat(a.text()).contains("定金合同"));
+    }
+
+    @Test
+    void anImportLeavesTheIndexMergedIntoOneSegment(@TempDir Path corpus) throws Exception {
+        Path dir = Files.createDirectories(corpus.resolve("民法商法"));
+        Path law = dir.resolve("测试法(2020-01-01).md");
+        String text = """
+                # 中华人民共和国测试法
+
+                <!-- INFO END -->
+
+                第一条 为了测试索引，制定本法。
+
+                第二条 定金合同自实际交付定金时成立。
+                """;
+        Files.writeString(law, text, StandardCharsets.UTF_8);
+        importer.importCorpus(corpus, false, quiet());
+        // The second import updates one article: without a merge the update would sit in a segment of its own.
+        Files.writeString(law, text.replace("制定本法", "特制定本法"), StandardCharsets.UTF_8);
+        assertThat(importer.importCorpus(corpus, false, quiet()).updated()).isEqualTo(1);
+        String name = index.currentIndex().orElseThrow();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        int segments;
+        do {
+            Thread.sleep(200);
+            segments = segments(name);
+        } while (segments != 1 && System.nanoTime() < deadline);
+        assertThat(segments).as("segments of %s after the import's merge", name).isEqualTo(1);
+    }
+
+    private int segments(String name) throws Exception {
+        var response = rest.performRequest(new org.elasticsearch.client.Request("GET", "/" + name + "/_segments"));
+        var tree = tools.jackson.databind.json.JsonMapper.builder().build().readTree(response.getEntity().getContent());
+        return tree.path("indices").path(name).path("shards").path("0").path(0).path("segments").size();
     }
 
     private static CorpusImporter.Listener quiet() {

@@ -109,6 +109,7 @@ public class ArticleEmbedder {
         } finally {
             writer.shutdown();
         }
+        index.compact(target);
         index.refresh();
         return report.finished(System.nanoTime() - started);
     }
