@@ -5,8 +5,10 @@ import com.lawyerllama.law.ArticleResolver;
 import com.lawyerllama.law.Citation;
 import com.lawyerllama.retrieval.ElasticsearchArticleRetriever;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.stereotype.Component;
@@ -27,31 +29,40 @@ public class CitationChecker {
     }
 
     public List<ConsultResponse.CitationCheck> check(String answer, List<ConsultResponse.ArticleRef> provided) {
-        Set<String> providedIds = new LinkedHashSet<>();
-        provided.forEach(a -> providedIds.add(a.id()));
-        Set<String> providedKeys = new LinkedHashSet<>();
-        provided.forEach(a -> providedKeys.add(a.law() + "#" + a.article()));
-        List<ConsultResponse.CitationCheck> checks = new ArrayList<>();
+        Map<String, ConsultResponse.ArticleRef> providedByKey = new HashMap<>();
+        provided.forEach(a -> providedByKey.putIfAbsent(a.law() + "#" + a.article(), a));
+        List<Citation> cited = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
         for (Citation citation : retriever.citationParser().parse(answer)) {
-            String label = Article.articleLabel(citation.number(), citation.suffix());
-            if (!seen.add(citation.law() + "#" + label + "#" + citation.text())) {
-                continue;
+            if (seen.add(key(citation) + "#" + citation.text())) {
+                cited.add(citation);
             }
-            Optional<Article> resolved = resolve(citation);
-            boolean isProvided = resolved.map(a -> providedIds.contains(a.id())).orElse(false)
-                    || providedKeys.contains(citation.law() + "#" + label);
-            checks.add(new ConsultResponse.CitationCheck(citation.text(), citation.law(), label,
-                    resolved.map(Article::id).orElse(null), resolved.isPresent(), isProvided));
+        }
+        // A citation of a provided article is that article; the others are looked up in one request.
+        List<Citation> others = cited.stream().filter(c -> !providedByKey.containsKey(key(c))).toList();
+        List<Optional<Article>> found = resolveAll(others);
+        List<ConsultResponse.CitationCheck> checks = new ArrayList<>();
+        int looked = 0;
+        for (Citation citation : cited) {
+            ConsultResponse.ArticleRef given = providedByKey.get(key(citation));
+            String label = Article.articleLabel(citation.number(), citation.suffix());
+            String articleId = given != null ? given.id() : found.get(looked++).map(Article::id).orElse(null);
+            checks.add(new ConsultResponse.CitationCheck(citation.text(), citation.law(), label, articleId,
+                    articleId != null, given != null));
         }
         return checks;
     }
 
-    private Optional<Article> resolve(Citation citation) {
+    private static String key(Citation citation) {
+        return citation.law() + "#" + Article.articleLabel(citation.number(), citation.suffix());
+    }
+
+    /** The articles, or none verified while the index cannot answer (an unverified citation is never dropped). */
+    private List<Optional<Article>> resolveAll(List<Citation> citations) {
         try {
-            return articles.resolve(citation);
+            return articles.resolveAll(citations);
         } catch (RuntimeException e) {
-            return Optional.empty();
+            return citations.stream().map(c -> Optional.<Article>empty()).toList();
         }
     }
 }

@@ -137,8 +137,31 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
 
     /** A generation in progress. */
     public static final class Task {
+        /** Completes callers' futures, so that nothing they chain on runs on the batch thread. */
+        private static final java.util.concurrent.Executor COMPLETIONS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "llama-completion");
+            t.setDaemon(true);
+            return t;
+        });
+        /** Completed by the batch thread. */
+        private final CompletableFuture<GenerationResult> done = new CompletableFuture<>();
+        /**
+         * What callers see: completed on another thread once {@link #done} is, so that the work
+         * they chain onto it (checking citations, storing a turn: tens of milliseconds of I/O)
+         * never holds up the decoding of the other sequences in the batch.
+         */
         private final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
         private final AtomicBoolean cancelled = new AtomicBoolean();
+
+        Task() {
+            done.whenCompleteAsync((r, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(r);
+                }
+            }, COMPLETIONS);
+        }
 
         /** Completes with the result, or exceptionally (e.g. {@link ContextLengthExceededException}). */
         public CompletableFuture<GenerationResult> result() {
@@ -173,11 +196,11 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
             Sequence sequence = new Sequence(prompt.get(), options, listener, task.cancelled::get, loaded.eosIds(),
                     loaded.tokenizer(), loaded.model().contextLength());
             if (sequence.finished()) {
-                task.result.complete(sequence.result());
+                task.done.complete(sequence.result());
                 return task;
             }
             try {
-                loaded.scheduler().submit(sequence, task.result, queueCapacity);
+                loaded.scheduler().submit(sequence, task.done, queueCapacity);
                 return task;
             } catch (BatchScheduler.ClosedException e) {
                 // a new model was activated in between: submit to that one

@@ -457,7 +457,7 @@ public class ArticleIndex implements ArticleResolver {
     }
 
     /** Hits with {@code a * score + b} as their score. */
-    private static List<ScoredArticle> scored(SearchResponse<Map> response, double a, double b) {
+    private static List<ScoredArticle> scored(co.elastic.clients.elasticsearch.core.search.ResponseBody<Map> response, double a, double b) {
         List<ScoredArticle> hits = new ArrayList<>();
         for (Hit<Map> hit : response.hits().hits()) {
             Map<String, Object> source = castMap(hit.source());
@@ -600,11 +600,20 @@ public class ArticleIndex implements ArticleResolver {
 
     /** The article of a law by number: current version first, else the newest that has it. */
     public Optional<Article> find(String law, int number, int suffix) {
-        Query query = Query.of(q -> q.bool(b -> b
+        return preferred(search(versionsOf(law, number, suffix), VERSIONS));
+    }
+
+    private static final int VERSIONS = 20;
+
+    private static Query versionsOf(String law, int number, int suffix) {
+        return Query.of(q -> q.bool(b -> b
                 .filter(f -> f.term(t -> t.field("law").value(law)))
                 .filter(f -> f.term(t -> t.field("number").value(number)))
                 .filter(f -> f.term(t -> t.field("suffix").value(suffix)))));
-        return search(query, 20).stream().map(ScoredArticle::article)
+    }
+
+    private static Optional<Article> preferred(List<ScoredArticle> versions) {
+        return versions.stream().map(ScoredArticle::article)
                 .max(java.util.Comparator.comparing(Article::current).thenComparing(Article::version));
     }
 
@@ -612,6 +621,35 @@ public class ArticleIndex implements ArticleResolver {
     @Override
     public Optional<Article> resolve(Citation citation) {
         return find(citation.law(), citation.number(), citation.suffix());
+    }
+
+    /** {@link #resolve} for several citations in one request. */
+    @Override
+    public List<Optional<Article>> resolveAll(List<Citation> citations) {
+        if (citations.size() <= 1) {
+            return citations.stream().map(this::resolve).toList();
+        }
+        try {
+            @SuppressWarnings("unchecked")
+            var response = client.msearch(m -> {
+                m.index(alias());
+                for (Citation c : citations) {
+                    m.searches(s -> s.header(h -> h).body(b -> b.query(versionsOf(c.law(), c.number(), c.suffix()))
+                            .size(VERSIONS).source(src -> src.filter(f -> f.excludes(VECTOR))).trackTotalHits(t -> t.enabled(false))));
+                }
+                return m;
+            }, Map.class);
+            List<Optional<Article>> answers = new ArrayList<>(citations.size());
+            for (var item : response.responses()) {
+                if (item.isFailure()) {
+                    throw new IllegalStateException("article lookup failed: " + item.failure().error().reason());
+                }
+                answers.add(preferred(scored(item.result(), 1.0, 0.0)));
+            }
+            return answers;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @SuppressWarnings("unchecked")
