@@ -26,7 +26,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class RetrievalEvaluation {
     /** Questions searched untimed before each timed run. */
-    static final int WARM_UP_QUESTIONS = 20;
+    static final int WARM_UP_QUESTIONS = 100;
 
     /**
      * DEV: the held-out fifth; TRAIN: the rest; VALIDATION: the train-split questions the
