@@ -14,6 +14,7 @@ import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch.core.search.Hit;
+import co.elastic.clients.elasticsearch.core.search.ResponseBody;
 import co.elastic.clients.elasticsearch.indices.IndexSettings;
 import com.lawyerllama.law.Article;
 import com.lawyerllama.law.ArticleResolver;
@@ -428,28 +429,26 @@ public class ArticleIndex implements ArticleResolver {
 
     /** Scored hits of a query, best first. */
     public List<ScoredArticle> search(Query query, int size) {
-        try {
-            @SuppressWarnings("unchecked")
-            SearchResponse<Map> response = client.search(s -> s.index(alias()).query(query).size(size)
-                    .source(src -> src.filter(f -> f.excludes(VECTOR)))
-                    .trackTotalHits(t -> t.enabled(false)), Map.class);
-            return scored(response, 1.0, 0.0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return search(query, null, 0, size);
     }
 
     /**
      * Scored hits of {@code rescore} among the best {@code window} hits of {@code candidates},
-     * best first: a cheap query finds the candidates, the full one scores only those.
+     * best first: a cheap query finds the candidates, the full one scores only those
+     * ({@code rescore} null: the candidates' own scores).
      */
     public List<ScoredArticle> search(Query candidates, Query rescore, int window, int size) {
         try {
             @SuppressWarnings("unchecked")
-            SearchResponse<Map> response = client.search(s -> s.index(alias()).query(candidates).size(size)
-                    .rescore(r -> r.windowSize(window).query(q -> q.query(rescore).queryWeight(0.0).rescoreQueryWeight(1.0)))
-                    .source(src -> src.filter(f -> f.excludes(VECTOR)))
-                    .trackTotalHits(t -> t.enabled(false)), Map.class);
+            SearchResponse<Map> response = client.search(s -> {
+                s.index(alias()).query(candidates).size(size)
+                        .source(src -> src.filter(f -> f.excludes(VECTOR)))
+                        .trackTotalHits(t -> t.enabled(false));
+                if (rescore != null) {
+                    s.rescore(r -> r.windowSize(window).query(q -> q.query(rescore).queryWeight(0.0).rescoreQueryWeight(1.0)));
+                }
+                return s;
+            }, Map.class);
             return scored(response, 1.0, 0.0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -457,7 +456,7 @@ public class ArticleIndex implements ArticleResolver {
     }
 
     /** Hits with {@code a * score + b} as their score. */
-    private static List<ScoredArticle> scored(co.elastic.clients.elasticsearch.core.search.ResponseBody<Map> response, double a, double b) {
+    private static List<ScoredArticle> scored(ResponseBody<Map> response, double a, double b) {
         List<ScoredArticle> hits = new ArrayList<>();
         for (Hit<Map> hit : response.hits().hits()) {
             Map<String, Object> source = castMap(hit.source());

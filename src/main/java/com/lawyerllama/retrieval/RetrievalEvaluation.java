@@ -100,10 +100,8 @@ public class RetrievalEvaluation {
             if (goldKeys.isEmpty()) {
                 continue;
             }
-            List<String> earlier = question.earlierUserTurns();
             long start = System.nanoTime();
-            List<ArticleRetriever.Hit> hits = retriever.retrieve(new ArticleRetriever.Request(
-                    truncate(question.question()), earlier, maxK), mode);
+            List<ArticleRetriever.Hit> hits = search(question, maxK, mode);
             latencies.add((System.nanoTime() - start) / 1e6);
             List<String> ranked = hits.stream().map(h -> key(h.article().law(), h.article().number(), h.article().suffix())).toList();
             for (int k : ks) {
@@ -146,8 +144,12 @@ public class RetrievalEvaluation {
      */
     private void warmUp(List<LabelledQuestion> questions, RetrievalProperties.Mode mode) {
         for (LabelledQuestion question : questions) {
-            retriever.retrieve(new ArticleRetriever.Request(truncate(question.question()), question.earlierUserTurns(), 3), mode);
+            search(question, 3, mode);
         }
+    }
+
+    private List<ArticleRetriever.Hit> search(LabelledQuestion question, int k, RetrievalProperties.Mode mode) {
+        return retriever.retrieve(new ArticleRetriever.Request(truncate(question.question()), question.earlierUserTurns(), k), mode);
     }
 
     /** @throws IllegalStateException when {@code mode} needs dense retrieval and it cannot answer now, saying why */
