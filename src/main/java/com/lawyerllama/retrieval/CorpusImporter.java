@@ -33,6 +33,17 @@ public class CorpusImporter {
         void onRead(int files, int articles, List<ReadProblem> problems);
 
         void onProgress(ImportReport soFar);
+
+        /** Reports nothing (the summary is the returned report). */
+        Listener NONE = new Listener() {
+            @Override
+            public void onRead(int files, int articles, List<ReadProblem> problems) {
+            }
+
+            @Override
+            public void onProgress(ImportReport soFar) {
+            }
+        };
     }
 
     private final ArticleIndex index;

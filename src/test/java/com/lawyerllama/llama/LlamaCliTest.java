@@ -9,10 +9,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.lawyerllama.cli.Launcher;
+import com.lawyerllama.testsupport.Cli;
 import com.lawyerllama.testsupport.SharedData;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,18 +28,10 @@ class LlamaCliTest {
         assertEquals(0, Launcher.run("convert", "--from", "llama2c",
                 "--checkpoint", SharedData.path("models/stories260K/stories260K.bin").toString(),
                 "--tokenizer", SharedData.path("models/stories260K/tok512.bin").toString(), "--out", model.toString()));
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int rc;
-        try {
-            rc = Launcher.run("generate", "--model", model.toString(), "--temperature", "0", "--max-tokens", "20");
-        } finally {
-            System.setOut(original);
-        }
-        assertEquals(0, rc);
+        Cli.Result generated = Cli.run("generate", "--model", model.toString(), "--temperature", "0", "--max-tokens", "20");
+        assertEquals(0, generated.code());
         String expected = Files.readString(SharedData.path("models/stories260K/expected_greedy_t0_n256.txt"));
-        String printed = captured.toString(StandardCharsets.UTF_8).strip();
+        String printed = generated.stdout().strip();
         assertTrue(printed.length() > 40 && expected.startsWith(printed), printed);
     }
 

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.json.jackson.Jackson3JsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
-import com.lawyerllama.law.ReadProblem;
 import com.lawyerllama.testsupport.TestElasticsearch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.apache.http.HttpHost;
 import org.elasticsearch.client.RestClient;
 import org.junit.jupiter.api.AfterEach;
@@ -61,17 +59,17 @@ class ArticleIndexReindexTest {
 
                 第三条 本法自公布之日起施行。
                 """, StandardCharsets.UTF_8);
-        ImportReport first = importer.importCorpus(corpus, false, quiet());
+        ImportReport first = importer.importCorpus(corpus, false, CorpusImporter.Listener.NONE);
         assertThat(first.created()).isEqualTo(3);
         String before = index.currentIndex().orElseThrow();
         assertThat(index.count()).isEqualTo(3);
 
-        ImportReport again = importer.importCorpus(corpus, false, quiet());
+        ImportReport again = importer.importCorpus(corpus, false, CorpusImporter.Listener.NONE);
         assertThat(again.unchanged()).isEqualTo(3);
         assertThat(index.currentIndex()).hasValue(before);
 
         Thread.sleep(5); // versioned names carry a millisecond timestamp
-        ImportReport reindexed = importer.importCorpus(corpus, true, quiet());
+        ImportReport reindexed = importer.importCorpus(corpus, true, CorpusImporter.Listener.NONE);
         assertThat(reindexed.created()).isEqualTo(3);
         String after = index.currentIndex().orElseThrow();
         assertThat(after).isNotEqualTo(before);
@@ -93,10 +91,10 @@ class ArticleIndexReindexTest {
                 第二条 定金合同自实际交付定金时成立。
                 """;
         Files.writeString(law, text, StandardCharsets.UTF_8);
-        importer.importCorpus(corpus, false, quiet());
+        importer.importCorpus(corpus, false, CorpusImporter.Listener.NONE);
         // The second import updates one article: without a merge the update would sit in a segment of its own.
         Files.writeString(law, text.replace("制定本法", "特制定本法"), StandardCharsets.UTF_8);
-        assertThat(importer.importCorpus(corpus, false, quiet()).updated()).isEqualTo(1);
+        assertThat(importer.importCorpus(corpus, false, CorpusImporter.Listener.NONE).updated()).isEqualTo(1);
         String name = index.currentIndex().orElseThrow();
         long deadline = System.nanoTime() + 60_000_000_000L;
         int segments;
@@ -111,17 +109,5 @@ class ArticleIndexReindexTest {
         var response = rest.performRequest(new org.elasticsearch.client.Request("GET", "/" + name + "/_segments"));
         var tree = tools.jackson.databind.json.JsonMapper.builder().build().readTree(response.getEntity().getContent());
         return tree.path("indices").path(name).path("shards").path("0").path(0).path("segments").size();
-    }
-
-    private static CorpusImporter.Listener quiet() {
-        return new CorpusImporter.Listener() {
-            @Override
-            public void onRead(int files, int articles, List<ReadProblem> problems) {
-            }
-
-            @Override
-            public void onProgress(ImportReport soFar) {
-            }
-        };
     }
 }

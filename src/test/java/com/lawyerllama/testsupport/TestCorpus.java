@@ -1,9 +1,7 @@
 package com.lawyerllama.testsupport;
 
-import com.lawyerllama.law.ReadProblem;
 import com.lawyerllama.retrieval.CorpusImporter;
 import com.lawyerllama.retrieval.ImportReport;
-import java.util.List;
 
 /** The whole statute corpus in the test node's article index, imported once per test run. */
 public final class TestCorpus {
@@ -14,15 +12,7 @@ public final class TestCorpus {
 
     public static synchronized ImportReport ensureImported(CorpusImporter importer) {
         if (report == null) {
-            report = importer.importCorpus(SharedData.path("laws"), false, new CorpusImporter.Listener() {
-                @Override
-                public void onRead(int files, int articles, List<ReadProblem> problems) {
-                }
-
-                @Override
-                public void onProgress(ImportReport soFar) {
-                }
-            });
+            report = importer.importCorpus(SharedData.path("laws"), false, CorpusImporter.Listener.NONE);
         }
         return report;
     }

@@ -9,10 +9,9 @@ import com.lawyerllama.llama.Generator;
 import com.lawyerllama.llama.LlamaModel;
 import com.lawyerllama.llama.TokenListener;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
+import com.lawyerllama.testsupport.Cli;
 import com.lawyerllama.testsupport.SharedData;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,23 +63,10 @@ class TrainKilledMidStageTest {
         assertThat(checkpointStep).isLessThan(STAGE_STEPS);
 
         // The same command again: resumes and finishes.
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(progress, true, StandardCharsets.UTF_8));
-            code = Launcher.run(train.toArray(String[]::new));
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
-        String progressText = progress.toString(StandardCharsets.UTF_8);
-        assertThat(code).as(progressText).isZero();
-        assertThat(progressText).contains("resuming the run in " + out);
-        Path finalCheckpoint = Path.of(printed.toString(StandardCharsets.UTF_8).strip());
+        Cli.Result rerun = Cli.run(train.toArray(String[]::new));
+        assertThat(rerun.code()).as(rerun.stderr()).isZero();
+        assertThat(rerun.stderr()).contains("resuming the run in " + out);
+        Path finalCheckpoint = Path.of(rerun.stdout().strip());
         assertThat(finalCheckpoint).isEqualTo(out.resolve("checkpoints").resolve("S9-consultation-sft"));
 
         RunStatus done = TrainingRun.readStatus(out);

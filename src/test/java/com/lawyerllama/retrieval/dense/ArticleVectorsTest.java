@@ -11,7 +11,6 @@ import co.elastic.clients.json.jackson.Jackson3JsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
 import com.lawyerllama.law.Article;
 import com.lawyerllama.law.LawRefBookReader;
-import com.lawyerllama.law.ReadProblem;
 import com.lawyerllama.retrieval.ArticleIndex;
 import com.lawyerllama.retrieval.CorpusImporter;
 import com.lawyerllama.retrieval.ImportReport;
@@ -78,7 +77,7 @@ class ArticleVectorsTest {
         for (String book : BOOKS) {
             Files.copy(SharedData.path("laws/民法典").resolve(book), corpus.resolve(book));
         }
-        importer.importCorpus(dir, false, quiet());
+        importer.importCorpus(dir, false, CorpusImporter.Listener.NONE);
         List<Article> articles = LawRefBookReader.read(dir).uniqueArticles();
         encoder = DenseEncoder.random(NgramVocabulary.build(articles.stream().map(a -> a.law() + " "
                 + String.join(" ", a.path()) + " " + a.text()).toList(), 1, 100_000), 32, 11, manager);
@@ -89,18 +88,6 @@ class ArticleVectorsTest {
         encoder.close();
         index.currentIndex().ifPresent(index::deleteIndex);
         rest.close();
-    }
-
-    private static CorpusImporter.Listener quiet() {
-        return new CorpusImporter.Listener() {
-            @Override
-            public void onRead(int files, int articles, List<ReadProblem> problems) {
-            }
-
-            @Override
-            public void onProgress(ImportReport soFar) {
-            }
-        };
     }
 
     private EmbedReport embed() {
@@ -173,7 +160,7 @@ class ArticleVectorsTest {
         Files.writeString(book, Files.readString(book, StandardCharsets.UTF_8)
                 .replace("第一千一百二十条 国家保护自然人的继承权。", "第一千一百二十条 国家依法保护自然人的继承权。"),
                 StandardCharsets.UTF_8);
-        ImportReport again = importer.importCorpus(corpus.getParent(), false, quiet());
+        ImportReport again = importer.importCorpus(corpus.getParent(), false, CorpusImporter.Listener.NONE);
         assertThat(again.updated()).isEqualTo(1);
         assertThat(again.unchanged()).isEqualTo(218);
         assertThat(index.countVectors(encoder.id())).isEqualTo(218);
@@ -191,7 +178,7 @@ class ArticleVectorsTest {
         Files.writeString(book, Files.readString(book, StandardCharsets.UTF_8)
                 .replace("第一千一百二十条 国家保护自然人的继承权。", "第一千一百二十条 国家依法保护自然人的继承权。"),
                 StandardCharsets.UTF_8);
-        ImportReport again = importer.importCorpus(corpus.getParent(), false, quiet());
+        ImportReport again = importer.importCorpus(corpus.getParent(), false, CorpusImporter.Listener.NONE);
         assertThat(again.failures()).isEmpty();
         assertThat(again.updated()).isEqualTo(1);
         assertThat(index.get("民法典:2020-05-28:1120")).hasValueSatisfying(a -> assertThat(a.text()).contains("依法保护"));

@@ -7,11 +7,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.lawyerllama.law.Article;
 import com.lawyerllama.law.LawRefBookReader;
-import com.lawyerllama.law.ReadProblem;
 import com.lawyerllama.llama.SafetensorsReader;
 import com.lawyerllama.retrieval.ArticleIndex;
 import com.lawyerllama.retrieval.CorpusImporter;
-import com.lawyerllama.retrieval.ImportReport;
 import com.lawyerllama.testsupport.Http;
 import com.lawyerllama.testsupport.IntegrationTest;
 import com.lawyerllama.testsupport.SharedData;
@@ -71,15 +69,7 @@ class DenseRetrieverApiTest {
         for (String book : List.of("婚姻家庭编.md", "继承编.md", "侵权责任编.md")) {
             Files.copy(SharedData.path("laws/民法典").resolve(book), books.resolve(book));
         }
-        importer.importCorpus(corpusRoot, false, new CorpusImporter.Listener() {
-            @Override
-            public void onRead(int files, int articles, List<ReadProblem> problems) {
-            }
-
-            @Override
-            public void onProgress(ImportReport soFar) {
-            }
-        });
+        importer.importCorpus(corpusRoot, false, CorpusImporter.Listener.NONE);
         List<Article> articles = LawRefBookReader.read(corpusRoot).uniqueArticles();
         NgramVocabulary vocabulary = NgramVocabulary.build(articles.stream()
                 .map(a -> a.law() + " " + String.join(" ", a.path()) + " " + a.text()).toList(), 1, 100_000);
