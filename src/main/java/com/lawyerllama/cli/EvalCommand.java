@@ -47,6 +47,10 @@ public final class EvalCommand implements Runnable {
                         + "(default: lawyer.retrieval.mode, or bm25 while dense retrieval cannot answer).")
         List<RetrievalProperties.Mode> modes;
 
+        @Option(names = "--warm-up", defaultValue = "30", paramLabel = "SECONDS",
+                description = "Seconds of untimed searches before the timed ones (default 30; 0: none), so that latency is a warm service's.")
+        int warmUpSeconds;
+
         @Option(names = "--json", description = "Print JSON instead of a table.")
         boolean json;
 
@@ -60,6 +64,9 @@ public final class EvalCommand implements Runnable {
                     throw new UsageException("labelled set not found: " + set);
                 }
             }
+            if (warmUpSeconds < 0 || warmUpSeconds > 3600) {
+                throw new UsageException("--warm-up must be between 0 and 3600 seconds");
+            }
             if (Arrays.stream(ks).anyMatch(k -> k < 1 || k > 20)) {
                 throw new UsageException("--k values must be between 1 and 20");
             }
@@ -69,6 +76,11 @@ public final class EvalCommand implements Runnable {
                 List<RetrievalProperties.Mode> compared = modes == null || modes.isEmpty()
                         ? List.of(evaluation.configuredMode()) : modes.stream().distinct().toList();
                 compared.forEach(evaluation::requireAnswerable);
+                if (warmUpSeconds > 0) {
+                    System.err.printf("warming up for %d s …%n", warmUpSeconds);
+                    int searches = evaluation.warmUp(sets, split, compared, java.time.Duration.ofSeconds(warmUpSeconds));
+                    System.err.printf("warm-up: %d untimed searches%n", searches);
+                }
                 List<RetrievalEvaluation.Result> results = new ArrayList<>();
                 for (Path set : sets) {
                     for (RetrievalProperties.Mode mode : compared) {

@@ -53,7 +53,7 @@ public class RetrievalEvaluationController {
             split = request.split() == null ? RetrievalEvaluation.Split.DEV
                     : RetrievalEvaluation.Split.valueOf(request.split().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("split must be dev, train or all");
+            throw ApiException.badRequest("split must be dev, train, validation or all");
         }
         RetrievalProperties.Mode mode;
         try {
