@@ -14,19 +14,8 @@ import java.time.Instant;
 public record ImportJob(String id, String corpus, boolean reindex, String state, Instant createdAt,
                         Instant updatedAt, ImportReport report, String error) implements DurableJobs.Job {
 
-    public static final String QUEUED = "queued";
-    public static final String RUNNING = "running";
-    public static final String SUCCEEDED = "succeeded";
-    public static final String FAILED = "failed";
-    public static final String INTERRUPTED = "interrupted";
-
     ImportJob with(String newState, ImportReport newReport, String newError) {
         return new ImportJob(id, corpus, reindex, newState, createdAt, Instant.now(), newReport, newError);
-    }
-
-    @Override
-    public boolean finished() {
-        return SUCCEEDED.equals(state) || FAILED.equals(state) || INTERRUPTED.equals(state);
     }
 
     /** Fraction of articles written, 0..1 (0 before the corpus has been read). */

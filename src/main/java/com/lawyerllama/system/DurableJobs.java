@@ -33,13 +33,25 @@ public final class DurableJobs<J extends DurableJobs.Job> implements AutoCloseab
     private static final Logger log = LoggerFactory.getLogger(DurableJobs.class);
     private static final ObjectMapper JSON = JsonMapper.builder().findAndAddModules().build();
 
-    /** What every job record has. */
+    /** What every job record has, and the states they share (a kind of job may add its own final ones). */
     public interface Job {
+        String QUEUED = "queued";
+        String RUNNING = "running";
+        String SUCCEEDED = "succeeded";
+        String FAILED = "failed";
+        /** The service stopped during it; running the job again finishes it. */
+        String INTERRUPTED = "interrupted";
+
         String id();
+
+        String state();
 
         Instant createdAt();
 
-        boolean finished();
+        /** Neither queued nor running. */
+        default boolean finished() {
+            return !QUEUED.equals(state()) && !RUNNING.equals(state());
+        }
     }
 
     /** A job's work: runs {@code queued}, reporting each new state to {@code progress}, and returns the final state. */

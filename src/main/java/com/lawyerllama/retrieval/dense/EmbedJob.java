@@ -16,19 +16,10 @@ import java.time.Instant;
 public record EmbedJob(String id, String model, String modelPath, String state, Instant createdAt, Instant updatedAt,
                        EmbedReport report, String error) implements DurableJobs.Job {
 
-    public static final String QUEUED = "queued";
-    public static final String RUNNING = "running";
-    public static final String SUCCEEDED = "succeeded";
-    public static final String FAILED = "failed";
+    /** Another model was activated before the pass ran (the other states: {@link DurableJobs.Job}). */
     public static final String CANCELLED = "cancelled";
-    public static final String INTERRUPTED = "interrupted";
 
     EmbedJob with(String newState, EmbedReport newReport, String newError) {
         return new EmbedJob(id, model, modelPath, newState, createdAt, Instant.now(), newReport, newError);
-    }
-
-    @Override
-    public boolean finished() {
-        return !QUEUED.equals(state) && !RUNNING.equals(state);
     }
 }
