@@ -1,6 +1,7 @@
 package com.lawyerllama.cli;
 
 import com.lawyerllama.elasticsearch.ElasticsearchStatus;
+import com.lawyerllama.llama.AtomicFiles;
 import com.lawyerllama.retrieval.RetrievalEvaluation;
 import com.lawyerllama.retrieval.RetrievalProperties;
 import java.nio.file.Files;
@@ -33,6 +34,8 @@ public final class EvalCommand implements Runnable {
                     "dense and fused modes need a retriever model and its vectors (see embed)."
             })
     static final class Retrieval implements Callable<Integer> {
+        private static final JsonMapper JSON = JsonMapper.builder().build();
+
         @Option(names = "--set", required = true, paramLabel = "FILE", description = "Labelled set; repeat for several.")
         List<Path> sets;
 
@@ -54,15 +57,22 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--json", description = "Print JSON instead of a table.")
         boolean json;
 
+        @Option(names = "--questions", paramLabel = "FILE",
+                description = "Also write each question's outcome to FILE as JSON lines (set, mode, question, gold and retrieved citations, how many gold articles the top 3 found).")
+        Path questionsFile;
+
         @Parameters(paramLabel = "--key=value", arity = "0..*", description = "Spring configuration properties.")
         List<String> springArgs = new ArrayList<>();
 
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
             for (Path set : sets) {
                 if (!Files.isRegularFile(set)) {
                     throw new UsageException("labelled set not found: " + set);
                 }
+            }
+            if (questionsFile != null && !Files.isDirectory(questionsFile.toAbsolutePath().getParent())) {
+                throw new UsageException("--questions: no such directory: " + questionsFile.toAbsolutePath().getParent());
             }
             if (warmUpSeconds < 0 || warmUpSeconds > 3600) {
                 throw new UsageException("--warm-up must be between 0 and 3600 seconds");
@@ -82,13 +92,19 @@ public final class EvalCommand implements Runnable {
                     System.err.printf("warm-up: %d untimed searches%n", searches);
                 }
                 List<RetrievalEvaluation.Result> results = new ArrayList<>();
+                StringBuilder outcomes = new StringBuilder();
                 for (Path set : sets) {
                     for (RetrievalProperties.Mode mode : compared) {
-                        results.add(evaluation.evaluate(set, ks, split, mode));
+                        results.add(evaluation.evaluate(set, ks, split, mode,
+                                outcome -> outcomes.append(JSON.writeValueAsString(outcome)).append('\n')));
                     }
                 }
+                if (questionsFile != null) {
+                    AtomicFiles.writeString(questionsFile, outcomes.toString());
+                    System.err.printf("question outcomes: %s%n", questionsFile);
+                }
                 if (json) {
-                    System.out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(results));
+                    System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
                 } else {
                     StringBuilder header = new StringBuilder(String.format("%-48s %-10s %-6s %5s", "set", "split", "mode", "n"));
                     for (int k : ks) {

@@ -1,5 +1,6 @@
 package com.lawyerllama.retrieval;
 
+import com.lawyerllama.law.Article;
 import com.lawyerllama.law.ArticleResolver;
 import com.lawyerllama.law.Citation;
 import com.lawyerllama.law.LabelledQuestions;
@@ -13,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import com.lawyerllama.system.Percentiles;
 import org.springframework.stereotype.Component;
 
@@ -35,6 +38,17 @@ public class RetrievalEvaluation {
     public record Result(String set, String split, String mode, int questions, int goldReferences, int unresolvedGold,
                          Map<Integer, Double> recallAtK, double hitAt3, double mrr,
                          double latencyP50Ms, double latencyP99Ms) {
+    }
+
+    /**
+     * One question's outcome, for looking at what a retriever gets wrong: its gold articles (those
+     * that resolve) and what came back, best first, as citations ({@code 《民法典》第一千零七十九条}).
+     *
+     * @param index     the question's position in its set (0-based)
+     * @param foundAt3  how many of the gold articles are among the first three retrieved
+     */
+    public record QuestionOutcome(String set, String split, String mode, int index, String question, List<String> gold,
+                                  List<String> retrieved, List<String> sources, int foundAt3, double latencyMs) {
     }
 
     private final ElasticsearchArticleRetriever retriever;
@@ -65,6 +79,11 @@ public class RetrievalEvaluation {
      *                               or vectors missing): a BM25 result labelled dense would mislead
      */
     public Result evaluate(Path set, int[] ks, Split split, RetrievalProperties.Mode mode) {
+        return evaluate(set, ks, split, mode, outcome -> { });
+    }
+
+    /** As {@link #evaluate(Path, int[], Split, RetrievalProperties.Mode)}, handing each question's outcome to {@code each}. */
+    public Result evaluate(Path set, int[] ks, Split split, RetrievalProperties.Mode mode, Consumer<QuestionOutcome> each) {
         requireAnswerable(mode);
         List<LabelledQuestion> questions = LabelledQuestions.read(set, retriever.citationParser());
         int maxK = Arrays.stream(ks).max().orElse(3);
@@ -84,22 +103,30 @@ public class RetrievalEvaluation {
                 continue;
             }
             Set<String> goldKeys = new LinkedHashSet<>();
+            Set<String> goldCitations = new LinkedHashSet<>();
             for (LabelledQuestions.GoldReference reference : question.gold()) {
                 gold++;
                 Citation c = reference.citation();
-                if (c == null || articles.resolve(c).isEmpty()) {
+                Optional<Article> resolved = c == null ? Optional.empty() : articles.resolve(c);
+                if (resolved.isEmpty()) {
                     unresolved++;
                     continue;
                 }
                 goldKeys.add(key(c.law(), c.number(), c.suffix()));
+                goldCitations.add(resolved.get().citation());
             }
             if (goldKeys.isEmpty()) {
                 continue;
             }
             long start = System.nanoTime();
             List<ArticleRetriever.Hit> hits = search(question, maxK, mode);
-            latencies.add((System.nanoTime() - start) / 1e6);
+            double latencyMs = (System.nanoTime() - start) / 1e6;
+            latencies.add(latencyMs);
             List<String> ranked = hits.stream().map(h -> key(h.article().law(), h.article().number(), h.article().suffix())).toList();
+            each.accept(new QuestionOutcome(set.getFileName().toString(), split.name().toLowerCase(), mode.label(),
+                    question.index(), question.question(), List.copyOf(goldCitations),
+                    hits.stream().map(h -> h.article().citation()).toList(), hits.stream().map(ArticleRetriever.Hit::source).toList(),
+                    (int) ranked.stream().limit(3).filter(goldKeys::contains).count(), latencyMs));
             for (int k : ks) {
                 long found = ranked.stream().limit(k).filter(goldKeys::contains).count();
                 recallSums.merge(k, (double) found / goldKeys.size(), Double::sum);

@@ -194,6 +194,26 @@ class DenseRetrieverApiTest {
     }
 
     @Test
+    @Order(1)
+    void eachQuestionsOutcomeAddsUpToTheRecall() {
+        List<RetrievalEvaluation.QuestionOutcome> outcomes = new ArrayList<>();
+        RetrievalEvaluation.Result result = evaluation.evaluate(SharedData.path("lawyer-llama/zixun_gpt4.json"), new int[] {3},
+                RetrievalEvaluation.Split.DEV, RetrievalProperties.Mode.BM25, outcomes::add);
+        assertThat(result.questions()).isPositive();
+        assertThat(outcomes).hasSize(result.questions());
+        assertThat(outcomes).allSatisfy(o -> {
+            assertThat(o.mode()).isEqualTo("bm25");
+            assertThat(o.split()).isEqualTo("dev");
+            assertThat(o.gold()).isNotEmpty().allMatch(c -> c.matches("《民法典》第[一二三四五六七八九十百千零]+条(之.+)?"));
+            assertThat(o.retrieved()).hasSizeLessThanOrEqualTo(3).hasSameSizeAs(o.sources());
+            assertThat(o.foundAt3()).isEqualTo((int) o.retrieved().stream().limit(3).filter(o.gold()::contains).count());
+        });
+        double recall = outcomes.stream().mapToDouble(o -> (double) o.foundAt3() / o.gold().size()).average().orElseThrow();
+        assertThat(recall).isCloseTo(result.recallAtK().get(3), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(outcomes.stream().mapToInt(RetrievalEvaluation.QuestionOutcome::foundAt3).sum()).isPositive();
+    }
+
+    @Test
     @Order(4)
     void eachModeCanBeEvaluated() {
         for (String mode : List.of("bm25", "dense", "fused")) {
