@@ -130,11 +130,13 @@ class AdminPageBrowserTest extends BrowserTestSupport {
         logInAsAdmin();
         new Select(byId("training-plan-name")).selectByValue("tiny");
         byId("training-start").click();
-        // Live steps and a validation point arrive through the events stream and are drawn.
-        waitUntil(d -> intData("loss-chart", "data-train-points") >= 3 && intData("loss-chart", "data-validation-points") >= 1);
+        // Live steps and a validation point arrive through the events stream and are drawn; the run
+        // goes on past its first checkpoint (step 10), so that cancelling leaves one to put into service.
+        waitUntil(d -> intData("loss-chart", "data-train-points") >= 3 && intData("loss-chart", "data-validation-points") >= 1
+                && pastFirstCheckpoint());
         assertThat(field("training-status", "状态")).isEqualTo("进行中");
-        assertThat(field("training-status", "阶段")).startsWith("S1-general-pretraining");
-        assertThat(field("training-status", "步数")).matches("\\d+/30");
+        assertThat(field("training-status", "阶段")).matches("(S1-general-pretraining|S4-legal-pretraining).*");
+        assertThat(field("training-status", "步数")).matches("\\d+/\\d+");
         assertThat(field("training-status", "tokens/s")).matches("\\d+");
         assertThat(field("training-status", "训练损失")).matches("\\d+\\.\\d{4}");
         long trainPixels = coloredPixels(31, 78, 140);
@@ -157,7 +159,7 @@ class AdminPageBrowserTest extends BrowserTestSupport {
             waitUntil(d -> {
                 try {
                     WebElement activate = d.findElements(By.cssSelector("#checkpoints button")).stream()
-                            .filter(b -> b.getDomAttribute("aria-label").contains("S1-general-pretraining-step"))
+                            .filter(b -> b.getDomAttribute("aria-label").contains("S1-general-pretraining"))
                             .findFirst().orElse(null);
                     if (activate == null) {
                         return null;
@@ -207,6 +209,16 @@ class AdminPageBrowserTest extends BrowserTestSupport {
         // Read in one script: the lists are re-rendered on every live update.
         return (String) script("const dd = [...document.querySelectorAll('#' + arguments[0] + ' dd')]"
                 + ".find(d => d.dataset.field === arguments[1]); return dd ? dd.textContent : null;", listId, term);
+    }
+
+    /** The tiny plan's first stage has passed step 10, where it writes its first checkpoint. */
+    private boolean pastFirstCheckpoint() {
+        String stage = field("training-status", "阶段");
+        String steps = field("training-status", "步数");
+        if (stage == null || steps == null || !steps.matches("\\d+/\\d+")) {
+            return false;
+        }
+        return !stage.startsWith("S1-general-pretraining") || Integer.parseInt(steps.substring(0, steps.indexOf('/'))) > 10;
     }
 
     private int intData(String id, String attribute) {
