@@ -93,10 +93,12 @@ public final class EvalCommand implements Runnable {
                 }
                 List<RetrievalEvaluation.Result> results = new ArrayList<>();
                 StringBuilder outcomes = new StringBuilder();
+                java.util.function.Consumer<RetrievalEvaluation.QuestionOutcome> keep = questionsFile == null
+                        ? outcome -> { }
+                        : outcome -> outcomes.append(JSON.writeValueAsString(outcome)).append('\n');
                 for (Path set : sets) {
                     for (RetrievalProperties.Mode mode : compared) {
-                        results.add(evaluation.evaluate(set, ks, split, mode,
-                                outcome -> outcomes.append(JSON.writeValueAsString(outcome)).append('\n')));
+                        results.add(evaluation.evaluate(set, ks, split, mode, keep));
                     }
                 }
                 if (questionsFile != null) {
