@@ -71,13 +71,23 @@ public record RetrievalProperties(
      * @param minSimilarity relevance floor: dense hits with a lower cosine similarity to the question are dropped
      * @param numCandidates HNSW candidates Elasticsearch examines per shard for the {@code candidates} nearest
      * @param batchSize     articles per encoder call and bulk request when embedding the index
+     * @param pretrainedWeight for a model that carries a pretrained encoder: its share of a question's score,
+     *                      in (0, 1); unset, the model's own {@code pretrainedWeight}. Query-side only, so
+     *                      changing it needs no new vectors
      */
     public record Dense(
             @DefaultValue(DEFAULT_MODEL_PATH) String modelPath,
             @DefaultValue("0.0") double minSimilarity,
             @DefaultValue("200") int numCandidates,
-            @DefaultValue("256") int batchSize) {
+            @DefaultValue("256") int batchSize,
+            Double pretrainedWeight) {
         public static final String DEFAULT_MODEL_PATH = "models/retriever";
+
+        public Dense {
+            if (pretrainedWeight != null && !(pretrainedWeight > 0 && pretrainedWeight < 1)) {
+                throw new IllegalArgumentException("lawyer.retrieval.dense.pretrained-weight must be in (0, 1), got " + pretrainedWeight);
+            }
+        }
     }
 
     /**

@@ -124,9 +124,13 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
      * @param randomNegatives     random corpus articles added to each batch as negatives
      * @param unitDropout         share of a training text's units dropped at random
      * @param memory              give each article that a labelled question points at a learned memory row
+     * @param pretrained          a bundled pretrained encoder that the final model carries beside the trained
+     *                            one (frozen; {@code BertEncoder.BUNDLED}), or null for none
+     * @param pretrainedWeight    its share of the score, in (0, 1), when {@code pretrained} is set
      */
     public record Retriever(int dims, int vocabSize, int minUnitCount, double temperature, double selfSupervisedShare,
-                            int hardNegatives, int nearMisses, int randomNegatives, double unitDropout, boolean memory) {
+                            int hardNegatives, int nearMisses, int randomNegatives, double unitDropout, boolean memory,
+                            String pretrained, double pretrainedWeight) {
     }
 
     /** Low-rank adapters on the named projections; merged into the weights on export. */
@@ -319,6 +323,13 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
         if (r.hardNegatives() < 0 || r.hardNegatives() > 8 || r.nearMisses() < 0 || r.nearMisses() > 50) {
             problems.add(at + "retriever.hardNegatives must be in [0, 8] and nearMisses in [0, 50], got "
                     + r.hardNegatives() + " and " + r.nearMisses());
+        }
+        if (r.pretrained() != null && !com.lawyerllama.retrieval.dense.BertEncoder.BUNDLED.containsKey(r.pretrained())) {
+            problems.add(at + "retriever.pretrained must be one of " + com.lawyerllama.retrieval.dense.BertEncoder.BUNDLED.keySet()
+                    + ", got '" + r.pretrained() + "'");
+        }
+        if (r.pretrained() != null && !(r.pretrainedWeight() > 0 && r.pretrainedWeight() < 1)) {
+            problems.add(at + "retriever.pretrainedWeight must be in (0, 1) with a pretrained encoder, got " + r.pretrainedWeight());
         }
         long corpora = s.datasets().stream().filter(d -> "statutes".equals(d.format())).count();
         if (corpora != 1) {

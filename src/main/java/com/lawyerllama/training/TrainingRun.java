@@ -8,6 +8,7 @@ import com.lawyerllama.law.Article;
 import com.lawyerllama.llama.Checkpoints;
 import com.lawyerllama.retrieval.dense.DenseEncoder;
 import com.lawyerllama.retrieval.dense.NgramVocabulary;
+import com.lawyerllama.retrieval.dense.BertEncoder;
 import com.lawyerllama.retrieval.dense.RetrieverData;
 import com.lawyerllama.retrieval.dense.RetrieverTrainer;
 import com.lawyerllama.llama.LlamaConfig;
@@ -418,6 +419,14 @@ public final class TrainingRun {
                 }
             }
             summarize(stage, total);
+            if (settings.pretrained() != null && encoder.pretrained().isEmpty()) {
+                // Frozen, so only the final model needs it: training and validation ran on the n-gram part alone.
+                long started = System.nanoTime();
+                encoder.attachPretrained(settings.pretrained(), BertEncoder.bundled(settings.pretrained(), encoder.manager()),
+                        settings.pretrainedWeight());
+                event("pretrained", Map.of("stage", stage.name(), "encoder", settings.pretrained(),
+                        "weight", settings.pretrainedWeight(), "loadSeconds", (System.nanoTime() - started) / 1e9));
+            }
             writeRetrieverCheckpoint(stage.name(), stageIndex, total, true, encoder, null);
         }
     }

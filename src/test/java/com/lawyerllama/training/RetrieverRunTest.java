@@ -36,6 +36,22 @@ class RetrieverRunTest {
     }
 
     @Test
+    void aPlansPretrainedEncoderMustBeBundledAndWeighedBetweenZeroAndOne() {
+        ObjectNode plan = (ObjectNode) TrainingPlan.JSON.readTree(shortPlan().toJson());
+        ObjectNode r = (ObjectNode) plan.get("stages").get(0).get("retriever");
+        Path dataRoot = SharedData.dir();
+        assertThat(TrainingPlan.fromJson(plan).validate(dataRoot)).isEmpty();
+        r.put("pretrained", "bert-base-chinese");
+        assertThat(TrainingPlan.fromJson(plan).validate(dataRoot))
+                .anyMatch(p -> p.contains("retriever.pretrained must be one of [bge-small-zh-v1.5], got 'bert-base-chinese'"));
+        r.put("pretrained", "bge-small-zh-v1.5");
+        r.put("pretrainedWeight", 1.0);
+        assertThat(TrainingPlan.fromJson(plan).validate(dataRoot)).anyMatch(p -> p.contains("retriever.pretrainedWeight must be in (0, 1)"));
+        r.putNull("pretrained");
+        assertThat(TrainingPlan.fromJson(plan).validate(dataRoot)).isEmpty();
+    }
+
+    @Test
     void aRetrieverRunResumesAfterAStopAndEndsWithALoadableModel(@TempDir Path data) throws Exception {
         Path dataRoot = SharedData.dir().toAbsolutePath();
         DistractorArticles distractors = new RandomStatuteDistractors(dataRoot.resolve("laws"));
@@ -70,9 +86,12 @@ class RetrieverRunTest {
 
         try (NDManager root = NDManager.newBaseManager();
              DenseEncoder model = DenseEncoder.load(Path.of(after.finalCheckpoint), root)) {
-            assertThat(model.dims()).isEqualTo(32);
+            // the plan's pretrained encoder rides along in the final model, beside the 32 trained dimensions
+            assertThat(model.config().pretrained()).isEqualTo("bge-small-zh-v1.5");
+            assertThat(model.pretrained()).isPresent();
+            assertThat(model.dims()).isEqualTo(32 + 512);
             assertThat(model.config().memoryArticles()).isGreaterThan(100);
-            assertThat(model.encodeQuery("离婚后孩子归谁")).hasSize(32);
+            assertThat(model.encodeQuery("离婚后孩子归谁")).hasSize(32 + 512);
         }
     }
 }

@@ -34,6 +34,7 @@ public class ActiveRetrieverModel implements AutoCloseable {
 
     private final AtomicReference<Loaded> current = new AtomicReference<>();
     private final String configuredPath;
+    private final Double queryWeight;
     private volatile String absence;
     private NDManager root;
 
@@ -102,6 +103,7 @@ public class ActiveRetrieverModel implements AutoCloseable {
 
     public ActiveRetrieverModel(RetrievalProperties properties) {
         this.configuredPath = properties.dense().modelPath() == null ? "" : properties.dense().modelPath().trim();
+        this.queryWeight = properties.dense().pretrainedWeight();
         if (configuredPath.isEmpty()) {
             absence = "dense retrieval is off (lawyer.retrieval.dense.model-path is empty)";
             log.info("lawyer.retrieval.dense.model-path is empty: retrieval is BM25 only");
@@ -205,8 +207,12 @@ public class ActiveRetrieverModel implements AutoCloseable {
         d.put("id", config.id());
         d.put("path", loaded.path.toString());
         d.put("type", config.type());
-        d.put("dims", config.dims());
+        d.put("dims", loaded.encoder.dims());
         d.put("vocabSize", config.vocabSize());
+        if (loaded.encoder.pretrained().isPresent()) {
+            d.put("pretrained", config.pretrained());
+            d.put("pretrainedWeight", queryWeight == null ? config.pretrainedWeight() : queryWeight);
+        }
         d.put("activatedAt", loaded.activatedAt.toString());
         return d;
     }

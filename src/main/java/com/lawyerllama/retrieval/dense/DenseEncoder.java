@@ -32,9 +32,18 @@ import tools.jackson.databind.json.JsonMapper;
  * about a minute and to encode a question in well under a millisecond, which a transformer encoder
  * of useful size could not on this hardware.
  *
+ * <p>A model may also carry a pretrained BERT encoder ({@link BertEncoder#BUNDLED}, frozen): a text's
+ * vector is then its n-gram vector and its BERT vector side by side. An article's halves are equal;
+ * a question's are scaled by {@code 1 - w} and {@code w}, so the dot product of the two is
+ * proportional to {@code (1 - w) · n-gram cosine + w · BERT cosine} and one kNN search ranks by the
+ * weighted sum of both models' scores. {@code w} is the model's {@code pretrainedWeight} unless a
+ * search asks for another: the stored vectors do not depend on it.
+ *
  * <p>A model directory holds {@code config.json} (shape and id), {@code vocab.txt} and
- * {@code model.safetensors}. The id is a digest of the weights: vectors stored in the index carry
- * it, so vectors from another model are never compared with this one's questions.
+ * {@code model.safetensors}; the BERT part, being frozen, is named in {@code config.json} and read
+ * from the classpath, not copied. The id is a digest of the weights (the BERT part's included):
+ * vectors stored in the index carry it, so vectors from another model are never compared with this
+ * one's questions.
  */
 public final class DenseEncoder implements AutoCloseable {
 
@@ -42,13 +51,26 @@ public final class DenseEncoder implements AutoCloseable {
 
     /** The model's shape and identity, as in {@code config.json}. */
     public record Config(String type, int dims, int vocabSize, int maxQueryUnits, int maxArticleUnits,
-                         int maxArticleChars, double temperature, int memoryArticles, String id) {
+                         int maxArticleChars, double temperature, int memoryArticles, String id,
+                         String pretrained, double pretrainedWeight) {
+
+        Config withId(String newId) {
+            return new Config(type, dims, vocabSize, maxQueryUnits, maxArticleUnits, maxArticleChars, temperature,
+                    memoryArticles, newId, pretrained, pretrainedWeight);
+        }
+
+        Config withPretrained(String name, double weight) {
+            return new Config(type, dims, vocabSize, maxQueryUnits, maxArticleUnits, maxArticleChars, temperature,
+                    memoryArticles, id, name, weight);
+        }
     }
 
     public static final String TYPE = "ngram-salience-pool";
     /** Characters of an article (law, path, text) a new model reads. */
     public static final int MAX_ARTICLE_CHARS = 600;
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Reads configs of models written before a field existed: a missing weight is 0 (no pretrained part). */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .disable(tools.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
     static final String EMBEDDINGS = "embeddings";
     static final String SALIENCE = "salience";
     static final String QUERY_PROJECTION = "query_projection";
@@ -63,6 +85,7 @@ public final class DenseEncoder implements AutoCloseable {
     private final List<String> memoryKeys;
     private final Map<String, Integer> memoryRows = new java.util.HashMap<>();
     private Config config;
+    private BertEncoder bert;
 
     private DenseEncoder(NDManager manager, NgramVocabulary vocabulary, Map<String, NDArray> parameters, List<String> memoryKeys,
                          Config config) {
@@ -108,7 +131,8 @@ public final class DenseEncoder implements AutoCloseable {
         p.put(QUERY_PROJECTION, manager.create(eye, new Shape(dims, dims)));
         p.put(ARTICLE_PROJECTION, manager.create(eye.clone(), new Shape(dims, dims)));
         p.put(ARTICLE_MEMORY, manager.zeros(new Shape(memoryArticles.size() + 1, dims)));
-        Config config = new Config(TYPE, dims, vocabulary.size(), 256, 384, MAX_ARTICLE_CHARS, 0.05, memoryArticles.size(), "untrained");
+        Config config = new Config(TYPE, dims, vocabulary.size(), 256, 384, MAX_ARTICLE_CHARS, 0.05, memoryArticles.size(), "untrained",
+                null, 0);
         return new DenseEncoder(manager, vocabulary, p, memoryArticles, config);
     }
 
@@ -143,11 +167,41 @@ public final class DenseEncoder implements AutoCloseable {
             p.put(QUERY_PROJECTION, reader.load(manager, QUERY_PROJECTION, new Shape(d, d), DataType.FLOAT32));
             p.put(ARTICLE_PROJECTION, reader.load(manager, ARTICLE_PROJECTION, new Shape(d, d), DataType.FLOAT32));
             p.put(ARTICLE_MEMORY, reader.load(manager, ARTICLE_MEMORY, new Shape(memory.size() + 1, d), DataType.FLOAT32));
+            DenseEncoder encoder = new DenseEncoder(manager, vocabulary, p, memory, config);
+            if (config.pretrainedWeight() > 0) {
+                if (config.pretrained() == null) {
+                    throw new IOException("retriever model " + dir + " gives a pretrained encoder weight "
+                            + config.pretrainedWeight() + " but names no pretrained encoder");
+                }
+                encoder.bert = BertEncoder.bundled(config.pretrained(), manager);
+            }
+            return encoder;
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
         }
-        return new DenseEncoder(manager, vocabulary, p, memory, config);
+    }
+
+    /**
+     * Adds a pretrained encoder (frozen: training moves only the n-gram part) whose cosine
+     * similarity counts {@code weight} (between 0 and 1) of a question's score unless a search
+     * asks for another; {@code name} is recorded.
+     */
+    public void attachPretrained(String name, BertEncoder encoder, double weight) {
+        requireWeight(weight);
+        this.bert = encoder;
+        this.config = config.withPretrained(name, weight);
+    }
+
+    private static void requireWeight(double weight) {
+        if (!(weight > 0 && weight < 1)) {
+            throw new IllegalArgumentException("the pretrained encoder's weight must be between 0 and 1, not " + weight);
+        }
+    }
+
+    /** The pretrained BERT part, if the model has one. */
+    public java.util.Optional<BertEncoder> pretrained() {
+        return java.util.Optional.ofNullable(bert);
     }
 
     /** Writes the model to {@code dir} atomically, weights as {@code dtype}; its id becomes the digest of the weight file. */
@@ -164,15 +218,29 @@ public final class DenseEncoder implements AutoCloseable {
         vocabulary.save(dir);
         Files.write(dir.resolve(MEMORY_FILE), memoryKeys);
         String id = digest(dir.resolve(SafetensorsReader.SINGLE_FILE));
-        config = new Config(config.type(), config.dims(), config.vocabSize(), config.maxQueryUnits(),
-                config.maxArticleUnits(), config.maxArticleChars(), config.temperature(), config.memoryArticles(), id);
+        if (bert != null) {
+            BertEncoder.Config b = bert.config();    // how it reads texts changes the vectors as much as its weights do
+            id = digest(id + " " + config.pretrained() + " " + bert.source() + " " + b.maxQueryTokens() + " "
+                    + b.maxArticleTokens() + " " + b.queryPrefix());
+        }
+        config = config.withId(id);
         Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
     }
 
     private static String digest(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256())) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest()).substring(0, 16);
+        }
+    }
+
+    private static String digest(String text) {
+        return HexFormat.of().formatHex(sha256().digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 16);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -186,8 +254,9 @@ public final class DenseEncoder implements AutoCloseable {
         return config.id();
     }
 
+    /** Dimensions of the vectors the model stores and searches (the n-gram part's plus the BERT part's). */
     public int dims() {
-        return config.dims();
+        return config.dims() + (bert == null ? 0 : bert.dims());
     }
 
     public NgramVocabulary vocabulary() {
@@ -284,18 +353,54 @@ public final class DenseEncoder implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = ids(texts.get(i), side);
         }
-        return toRows(ids, side, null);
+        return withPretrained(toRows(ids, side, null), texts, side, config.pretrainedWeight());
     }
 
     /** Normalised vectors of statute articles as they are stored in the index (text and memory row). */
     public float[][] encodeArticles(List<Article> articles) {
         int[][] ids = new int[articles.size()][];
         int[] memory = new int[articles.size()];
+        List<String> texts = new java.util.ArrayList<>(articles.size());
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = ids(articleText(articles.get(i)), Side.ARTICLE);
+            texts.add(articleText(articles.get(i)));
+            ids[i] = ids(texts.get(i), Side.ARTICLE);
             memory[i] = memoryRow(articles.get(i));
         }
-        return toRows(ids, Side.ARTICLE, memory);
+        return withPretrained(toRows(ids, Side.ARTICLE, memory), texts, Side.ARTICLE, config.pretrainedWeight());
+    }
+
+    /**
+     * The n-gram vectors as they are without a BERT part; with one, each row side by side with the
+     * text's BERT vector, an article's halves equal and a question's scaled by {@code 1 - weight}
+     * and {@code weight}, normalised again (an n-gram vector that is zero, a text without a known
+     * unit, leaves the BERT vector alone).
+     */
+    private float[][] withPretrained(float[][] ngram, List<String> texts, Side side, double weight) {
+        if (bert == null) {
+            return ngram;
+        }
+        float[][] semantic = bert.encode(texts, side);
+        float a = side == Side.ARTICLE ? 1f : (float) (1 - weight);
+        float b = side == Side.ARTICLE ? 1f : (float) weight;
+        float[][] out = new float[ngram.length][];
+        for (int i = 0; i < out.length; i++) {
+            float[] row = new float[ngram[i].length + semantic[i].length];
+            double sum = 0;
+            for (int j = 0; j < ngram[i].length; j++) {
+                row[j] = a * ngram[i][j];
+                sum += row[j] * row[j];
+            }
+            for (int j = 0; j < semantic[i].length; j++) {
+                row[ngram[i].length + j] = b * semantic[i][j];
+                sum += row[ngram[i].length + j] * row[ngram[i].length + j];
+            }
+            float inv = (float) (1 / Math.sqrt(Math.max(sum, 1e-24)));
+            for (int j = 0; j < row.length; j++) {
+                row[j] *= inv;
+            }
+            out[i] = row;
+        }
+        return out;
     }
 
     private float[][] toRows(int[][] ids, Side side, int[] memory) {
@@ -312,6 +417,16 @@ public final class DenseEncoder implements AutoCloseable {
 
     public float[] encodeQuery(String question) {
         return encode(List.of(question), Side.QUERY)[0];
+    }
+
+    /** A question's vector with the pretrained part weighted {@code pretrainedWeight} (in (0, 1)) instead of the model's weight. */
+    public float[] encodeQuery(String question, double pretrainedWeight) {
+        if (bert == null) {
+            return encodeQuery(question);
+        }
+        requireWeight(pretrainedWeight);
+        int[][] ids = {ids(question, Side.QUERY)};
+        return withPretrained(toRows(ids, Side.QUERY, null), List.of(question), Side.QUERY, pretrainedWeight)[0];
     }
 
     @Override

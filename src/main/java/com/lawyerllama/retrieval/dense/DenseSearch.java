@@ -124,7 +124,9 @@ public class DenseSearch {
             return List.of();
         }
         try (ActiveRetrieverModel.Lease held = lease.get()) {
-            float[] vector = held.encoder().encodeQuery(DenseEncoder.queryText(question, earlierQuestions));
+            String text = DenseEncoder.queryText(question, earlierQuestions);
+            Double weight = properties.dense().pretrainedWeight();
+            float[] vector = weight == null ? held.encoder().encodeQuery(text) : held.encoder().encodeQuery(text, weight);
             if (norm(vector) < 0.5) {
                 return List.of();
             }

@@ -69,7 +69,7 @@ class ArticleVectorsTest {
         RetrievalProperties properties = new RetrievalProperties("vectors-test-" + System.nanoTime(), "cjk_bigram",
                 3, 20, 0.25, 5.0, 2000, 500, true, false, 8.0f, 50, "", 200,
                 List.of("text^1.0", "path^0.4", "lawTitle^0.3"), RetrievalProperties.Mode.FUSED,
-                new RetrievalProperties.Dense("", 0.5, 100, 50), new RetrievalProperties.Fusion(1, 1, 60));
+                new RetrievalProperties.Dense("", 0.5, 100, 50, null), new RetrievalProperties.Fusion(1, 1, 60));
         index = new ArticleIndex(client, properties);
         importer = new CorpusImporter(index, properties);
         embedder = new ArticleEmbedder(index, properties);
@@ -144,6 +144,23 @@ class ArticleVectorsTest {
             assertThat(nearest.get(0).score()).as("cosine similarity").isBetween(0.8, 1.0001);
             assertThat(nearest.get(0).score()).isGreaterThan(nearest.get(1).score());
         }
+    }
+
+    /**
+     * The model as the retriever plan makes it, with the bundled BGE encoder beside the n-gram one:
+     * 544-dimensional vectors in the real index, and a kNN search that finds an article from a
+     * paraphrase that shares few of its words.
+     */
+    @Test
+    void aModelCarryingThePretrainedEncoderEmbedsTheIndexAndFindsArticlesByMeaning() throws Exception {
+        encoder.attachPretrained("bge-small-zh-v1.5", BertEncoder.bundled("bge-small-zh-v1.5", encoder.manager()), 0.5);
+        EmbedReport pass = embed();
+        assertThat(pass.embedded()).isEqualTo(219);
+        assertThat(index.vectorDims(index.currentIndex().orElseThrow())).hasValue(32 + 512);
+        assertThat(index.countVectors(encoder.id())).isEqualTo(219);
+        List<ScoredArticle> nearest = index.nearest(encoder.encodeQuery("老公对我动手打人，离婚的时候我能不能让他赔钱？"),
+                encoder.id(), 3, 50);
+        assertThat(nearest).extracting(s -> s.article().id()).contains("民法典:2020-05-28:1091");
     }
 
     @Test
