@@ -15,14 +15,15 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The dense retriever trains as a run like the LLaMA stages: the shipped {@code retriever} plan,
- * shortened, through {@link TrainingRuns}; stopped after a mid-stage checkpoint it resumes and
- * finishes, validation reports recall, and the final checkpoint is a loadable retriever model.
+ * The dense retriever trains as a run like the LLaMA stages: the shipped {@code retriever-bge} plan
+ * (the {@code retriever} plan plus the bundled BGE encoder), shortened, through {@link TrainingRuns};
+ * stopped after a mid-stage checkpoint it resumes and finishes, validation reports recall, and the
+ * final checkpoint is a loadable retriever model that carries the pretrained part.
  */
 class RetrieverRunTest {
 
     static TrainingPlan shortPlan() {
-        ObjectNode plan = (ObjectNode) TrainingPlan.JSON.readTree(TrainingPlan.builtIn("retriever").toJson());
+        ObjectNode plan = (ObjectNode) TrainingPlan.JSON.readTree(TrainingPlan.builtIn("retriever-bge").toJson());
         plan.put("checkpointEvery", 4);
         plan.put("evalEvery", 6);
         ObjectNode stage = (ObjectNode) plan.get("stages").get(0);
