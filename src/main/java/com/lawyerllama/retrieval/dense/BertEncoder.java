@@ -193,10 +193,6 @@ public final class BertEncoder implements AutoCloseable {
         return parameters;
     }
 
-    public NDManager manager() {
-        return manager;
-    }
-
     /** Token ids of a question (with the query prefix) or an article text. */
     public int[] ids(String text, DenseEncoder.Side side) {
         return side == DenseEncoder.Side.QUERY

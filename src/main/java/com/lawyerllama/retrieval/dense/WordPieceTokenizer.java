@@ -68,10 +68,6 @@ public final class WordPieceTokenizer {
         return pieces.size();
     }
 
-    public String piece(int id) {
-        return pieces.get(id);
-    }
-
     /** {@code [CLS]}, the text's pieces (cut to fit), {@code [SEP]}: at most {@code maxLength} ids. */
     public int[] encode(String text, int maxLength) {
         List<Integer> out = new ArrayList<>();
