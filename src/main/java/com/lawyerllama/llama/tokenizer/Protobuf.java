@@ -5,25 +5,25 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Just enough of the protobuf wire format to read and write SentencePiece's {@code ModelProto}
- * (varints, 32-bit floats, length-delimited strings and messages).
+ * and to read an ONNX model's graph (varints, 32-bit floats, length-delimited strings and messages).
  */
-final class Protobuf {
+public final class Protobuf {
     private Protobuf() {
     }
 
-    static final int VARINT = 0;
-    static final int FIXED64 = 1;
-    static final int LENGTH_DELIMITED = 2;
-    static final int FIXED32 = 5;
+    public static final int VARINT = 0;
+    public static final int FIXED64 = 1;
+    public static final int LENGTH_DELIMITED = 2;
+    public static final int FIXED32 = 5;
 
     /** Reads the fields of one message in order; unknown fields are skipped by the caller. */
-    static final class Reader {
+    public static final class Reader {
         private final byte[] buf;
         private int pos;
         private final int end;
         private int tag;
 
-        Reader(byte[] buf) {
+        public Reader(byte[] buf) {
             this(buf, 0, buf.length);
         }
 
@@ -34,7 +34,7 @@ final class Protobuf {
         }
 
         /** Advances to the next field; false at the end of the message. */
-        boolean next() {
+        public boolean next() {
             if (pos >= end) {
                 return false;
             }
@@ -42,15 +42,20 @@ final class Protobuf {
             return true;
         }
 
-        int field() {
+        /** Whether bytes are left (in a packed repeated field's reader: whether values are). */
+        public boolean hasRemaining() {
+            return pos < end;
+        }
+
+        public int field() {
             return tag >>> 3;
         }
 
-        int wireType() {
+        public int wireType() {
             return tag & 7;
         }
 
-        long readVarint() {
+        public long readVarint() {
             long result = 0;
             for (int shift = 0; shift < 64; shift += 7) {
                 require(1);
@@ -63,14 +68,14 @@ final class Protobuf {
             throw new IllegalArgumentException("malformed protobuf varint at byte " + pos);
         }
 
-        float readFloat() {
+        public float readFloat() {
             require(4);
             int bits = (buf[pos] & 0xff) | (buf[pos + 1] & 0xff) << 8 | (buf[pos + 2] & 0xff) << 16 | (buf[pos + 3] & 0xff) << 24;
             pos += 4;
             return Float.intBitsToFloat(bits);
         }
 
-        byte[] readBytes() {
+        public byte[] readBytes() {
             int length = (int) readVarint();
             require(length);
             byte[] out = new byte[length];
@@ -79,12 +84,12 @@ final class Protobuf {
             return out;
         }
 
-        String readString() {
+        public String readString() {
             return new String(readBytes(), StandardCharsets.UTF_8);
         }
 
         /** A reader over the embedded message that is the current field's value. */
-        Reader readMessage() {
+        public Reader readMessage() {
             int length = (int) readVarint();
             require(length);
             Reader sub = new Reader(buf, pos, pos + length);
@@ -92,7 +97,7 @@ final class Protobuf {
             return sub;
         }
 
-        void skip() {
+        public void skip() {
             switch (wireType()) {
                 case VARINT -> readVarint();
                 case FIXED64 -> {

@@ -133,15 +133,7 @@ public final class BertEncoder implements AutoCloseable {
             manager.close();
             throw e;
         }
-        return new BertEncoder(manager, tokenizer, p, config, sha256(onnx));
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)).substring(0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return new BertEncoder(manager, tokenizer, p, config, DenseEncoder.digest(onnx));
     }
 
     /** A digest of the ONNX file the weights were read from (a retriever model's id includes it). */

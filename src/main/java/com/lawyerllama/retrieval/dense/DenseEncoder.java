@@ -235,7 +235,12 @@ public final class DenseEncoder implements AutoCloseable {
     }
 
     private static String digest(String text) {
-        return HexFormat.of().formatHex(sha256().digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 16);
+        return digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The first 16 hex digits of the SHA-256 of {@code bytes}: the form model ids take. */
+    static String digest(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes)).substring(0, 16);
     }
 
     private static MessageDigest sha256() {

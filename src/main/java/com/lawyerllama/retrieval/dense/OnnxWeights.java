@@ -1,9 +1,9 @@
 package com.lawyerllama.retrieval.dense;
 
+import com.lawyerllama.llama.tokenizer.Protobuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -42,11 +42,13 @@ final class OnnxWeights {
     }
 
     private static Map<String, Tensor> parse(byte[] model) throws IOException {
-        Proto root = new Proto(model, 0, model.length);
-        Proto graph = null;
+        Protobuf.Reader root = new Protobuf.Reader(model);
+        Protobuf.Reader graph = null;
         while (root.next()) {
-            if (root.field == 7 && root.wire == 2) {
-                graph = root.message();
+            if (root.field() == 7 && root.wireType() == Protobuf.LENGTH_DELIMITED) {
+                graph = root.readMessage();
+            } else {
+                root.skip();
             }
         }
         if (graph == null) {
@@ -55,10 +57,12 @@ final class OnnxWeights {
         Map<String, Tensor> initialisers = new LinkedHashMap<>();
         List<Node> nodes = new ArrayList<>();
         while (graph.next()) {
-            if (graph.field == 1 && graph.wire == 2) {
-                nodes.add(node(graph.message()));
-            } else if (graph.field == 5 && graph.wire == 2) {
-                readTensor(graph.message(), initialisers);
+            if (graph.field() == 1 && graph.wireType() == Protobuf.LENGTH_DELIMITED) {
+                nodes.add(node(graph.readMessage()));
+            } else if (graph.field() == 5 && graph.wireType() == Protobuf.LENGTH_DELIMITED) {
+                readTensor(graph.readMessage(), initialisers);
+            } else {
+                graph.skip();
             }
         }
         Map<String, Node> byInput = new HashMap<>();
@@ -104,25 +108,23 @@ final class OnnxWeights {
         return new Tensor(new long[] {cols, rows}, out);
     }
 
-    private static Node node(Proto p) {
+    private static Node node(Protobuf.Reader p) {
         List<String> inputs = new ArrayList<>();
         List<String> outputs = new ArrayList<>();
         String op = "";
         while (p.next()) {
-            if (p.wire != 2) {
-                continue;
-            }
-            switch (p.field) {
-                case 1 -> inputs.add(p.string());
-                case 2 -> outputs.add(p.string());
-                case 4 -> op = p.string();
-                default -> { }
+            boolean text = p.wireType() == Protobuf.LENGTH_DELIMITED;
+            switch (text ? p.field() : 0) {
+                case 1 -> inputs.add(p.readString());
+                case 2 -> outputs.add(p.readString());
+                case 4 -> op = p.readString();
+                default -> p.skip();
             }
         }
         return new Node(op, inputs, outputs);
     }
 
-    private static void readTensor(Proto p, Map<String, Tensor> out) throws IOException {
+    private static void readTensor(Protobuf.Reader p, Map<String, Tensor> out) throws IOException {
         List<Long> dims = new ArrayList<>();
         int type = 0;
         String name = null;
@@ -130,36 +132,37 @@ final class OnnxWeights {
         List<Float> floats = new ArrayList<>();
         boolean external = false;
         while (p.next()) {
-            switch (p.field) {
+            boolean packed = p.wireType() == Protobuf.LENGTH_DELIMITED;
+            switch (p.field()) {
                 case 1 -> {
-                    if (p.wire == 2) {
-                        Proto packed = p.message();
-                        while (packed.pos < packed.end) {
-                            dims.add(packed.varint());
+                    if (packed) {
+                        Protobuf.Reader values = p.readMessage();
+                        while (values.hasRemaining()) {
+                            dims.add(values.readVarint());
                         }
                     } else {
-                        dims.add(p.value);
+                        dims.add(p.readVarint());
                     }
                 }
-                case 2 -> type = (int) p.value;
+                case 2 -> type = (int) p.readVarint();
                 case 4 -> {
-                    if (p.wire == 2) {
-                        ByteBuffer b = p.bytes();
-                        while (b.remaining() >= 4) {
-                            floats.add(b.getFloat());
+                    if (packed) {
+                        Protobuf.Reader values = p.readMessage();
+                        while (values.hasRemaining()) {
+                            floats.add(values.readFloat());
                         }
                     } else {
-                        floats.add(Float.intBitsToFloat((int) p.value));
+                        floats.add(p.readFloat());
                     }
                 }
-                case 8 -> name = p.string();
+                case 8 -> name = p.readString();
                 case 9 -> {
-                    ByteBuffer b = p.bytes();
+                    ByteBuffer b = ByteBuffer.wrap(p.readBytes()).order(ByteOrder.LITTLE_ENDIAN);
                     raw = new float[b.remaining() / 4];
                     b.asFloatBuffer().get(raw);
                 }
-                case 14 -> external = p.value == 1;
-                default -> { }
+                case 14 -> external = p.readVarint() == 1;
+                default -> p.skip();
             }
         }
         if (name == null || type != FLOAT) {
@@ -186,81 +189,5 @@ final class OnnxWeights {
             a[i] = list.get(i);
         }
         return a;
-    }
-
-    /** A cursor over one protobuf message's fields. */
-    private static final class Proto {
-        private final byte[] buf;
-        private int pos;
-        private final int end;
-        int field;
-        int wire;
-        long value;
-        private int lengthStart;
-        private int lengthEnd;
-
-        Proto(byte[] buf, int start, int end) {
-            this.buf = buf;
-            this.pos = start;
-            this.end = end;
-        }
-
-        boolean next() {
-            if (pos >= end) {
-                return false;
-            }
-            long key = varint();
-            field = (int) (key >>> 3);
-            wire = (int) (key & 7);
-            switch (wire) {
-                case 0 -> value = varint();
-                case 1 -> {
-                    value = ByteBuffer.wrap(buf, pos, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-                    pos += 8;
-                }
-                case 2 -> {
-                    int len = (int) varint();
-                    if (len < 0 || pos + len > end) {
-                        throw new IllegalArgumentException("malformed ONNX protobuf: a field runs past its message");
-                    }
-                    lengthStart = pos;
-                    lengthEnd = pos + len;
-                    pos = lengthEnd;
-                }
-                case 5 -> {
-                    value = ByteBuffer.wrap(buf, pos, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFFFFFFL;
-                    pos += 4;
-                }
-                default -> throw new IllegalArgumentException("malformed ONNX protobuf: wire type " + wire);
-            }
-            return true;
-        }
-
-        long varint() {
-            long result = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                if (pos >= end) {
-                    throw new IllegalArgumentException("malformed ONNX protobuf: a number runs past its message");
-                }
-                byte b = buf[pos++];
-                result |= (long) (b & 0x7F) << shift;
-                if (b >= 0) {
-                    return result;
-                }
-            }
-            throw new IllegalArgumentException("malformed ONNX protobuf: a number longer than 10 bytes");
-        }
-
-        Proto message() {
-            return new Proto(buf, lengthStart, lengthEnd);
-        }
-
-        String string() {
-            return new String(buf, lengthStart, lengthEnd - lengthStart, StandardCharsets.UTF_8);
-        }
-
-        ByteBuffer bytes() {
-            return ByteBuffer.wrap(buf, lengthStart, lengthEnd - lengthStart).order(ByteOrder.LITTLE_ENDIAN);
-        }
     }
 }
