@@ -4,6 +4,7 @@ import com.lawyerllama.elasticsearch.ElasticsearchStatus;
 import com.lawyerllama.llama.AtomicFiles;
 import com.lawyerllama.retrieval.RetrievalEvaluation;
 import com.lawyerllama.retrieval.RetrievalProperties;
+import com.lawyerllama.retrieval.dense.DenseTimings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -123,6 +124,21 @@ public final class EvalCommand implements Runnable {
                         line.append(String.format(" %7.3f %7.3f %8.1f %8.1f %4d/%-5d", r.hitAt3(), r.mrr(),
                                 r.latencyP50Ms(), r.latencyP99Ms(), r.unresolvedGold(), r.goldReferences()));
                         System.out.println(line);
+                    }
+                    if (results.stream().anyMatch(r -> r.densePath() != null && r.densePath().searches() > 0)) {
+                        // The dense half's own time: encoding the question, the kNN request, and Elasticsearch's part of that.
+                        System.out.println();
+                        System.out.println(String.format("%-48s %-10s %-6s %8s %11s %11s %11s %11s %11s %11s", "dense path",
+                                "split", "mode", "searches", "encode p50", "encode p99", "kNN p50", "kNN p99", "ES took p50",
+                                "ES took p99"));
+                        for (RetrievalEvaluation.Result r : results) {
+                            DenseTimings.Summary d = r.densePath();
+                            if (d != null && d.searches() > 0) {
+                                System.out.println(String.format("%-48s %-10s %-6s %8d %11.1f %11.1f %11.1f %11.1f %11.1f %11.1f",
+                                        r.set(), r.split(), r.mode(), d.searches(), d.encodeP50Ms(), d.encodeP99Ms(), d.knnP50Ms(),
+                                        d.knnP99Ms(), d.tookP50Ms(), d.tookP99Ms()));
+                            }
+                        }
                     }
                 }
                 return 0;

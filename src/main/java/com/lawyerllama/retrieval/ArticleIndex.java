@@ -472,6 +472,15 @@ public class ArticleIndex implements ArticleResolver {
      * best first, scored by cosine similarity. With the exact (flat) field {@code numCandidates} does not change the result.
      */
     public List<ScoredArticle> nearest(float[] vector, String model, int k, int numCandidates) {
+        return knn(vector, model, k, numCandidates).hits();
+    }
+
+    /** A kNN search's hits and the time Elasticsearch reports for it ({@code took}, ms). */
+    public record Knn(List<ScoredArticle> hits, long tookMs) {
+    }
+
+    /** As {@link #nearest}, with Elasticsearch's own time for the search. */
+    public Knn knn(float[] vector, String model, int k, int numCandidates) {
         List<Float> query = new ArrayList<>(vector.length);
         for (float v : vector) {
             query.add(v);
@@ -487,7 +496,7 @@ public class ArticleIndex implements ArticleResolver {
                     .source(src -> src.filter(f -> f.excludes(VECTOR)))
                     .trackTotalHits(t -> t.enabled(false)), Map.class);
             // For dot_product similarity Elasticsearch scores (1 + cosine) / 2.
-            return scored(response, 2.0, -1.0);
+            return new Knn(scored(response, 2.0, -1.0), response.took());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -6,6 +6,7 @@ import com.lawyerllama.law.Citation;
 import com.lawyerllama.law.LabelledQuestions;
 import com.lawyerllama.law.LabelledQuestions.LabelledQuestion;
 import com.lawyerllama.retrieval.dense.DenseSearch;
+import com.lawyerllama.retrieval.dense.DenseTimings;
 import com.lawyerllama.retrieval.dense.RetrieverData;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,9 +36,13 @@ public class RetrievalEvaluation {
      */
     public enum Split { DEV, TRAIN, VALIDATION, ALL }
 
+    /**
+     * @param densePath where the dense searches' time went (question encoding, the kNN request,
+     *                  Elasticsearch's own time); null in BM25 mode
+     */
     public record Result(String set, String split, String mode, int questions, int goldReferences, int unresolvedGold,
                          Map<Integer, Double> recallAtK, double hitAt3, double mrr,
-                         double latencyP50Ms, double latencyP99Ms) {
+                         double latencyP50Ms, double latencyP99Ms, DenseTimings.Summary densePath) {
     }
 
     /**
@@ -98,6 +103,7 @@ public class RetrievalEvaluation {
         int gold = 0;
         int unresolved = 0;
         List<Double> latencies = new ArrayList<>();
+        long denseMark = dense.timings().count();
         for (LabelledQuestion question : questions) {
             if (!inSplit(question, split)) {
                 continue;
@@ -147,7 +153,8 @@ public class RetrievalEvaluation {
         recallSums.forEach((k, sum) -> recall.put(k, sum / n));
         latencies.sort(Double::compare);
         return new Result(set.getFileName().toString(), split.name().toLowerCase(), mode.label(), evaluated, gold, unresolved, recall,
-                hit3 / n, mrr / n, Percentiles.of(latencies, 0.50), Percentiles.of(latencies, 0.99));
+                hit3 / n, mrr / n, Percentiles.of(latencies, 0.50), Percentiles.of(latencies, 0.99),
+                mode == RetrievalProperties.Mode.BM25 ? null : dense.timings().since(denseMark));
     }
 
     private static boolean inSplit(LabelledQuestion question, Split split) {

@@ -45,6 +45,8 @@ public class DenseSearch {
     private volatile Checked checked;
     private volatile String loggedReason = "";
 
+    private final DenseTimings timings = new DenseTimings(4096);
+
     public DenseSearch(ActiveRetrieverModel model, ArticleIndex index, RetrievalProperties properties) {
         this.model = model;
         this.index = index;
@@ -124,19 +126,28 @@ public class DenseSearch {
             return List.of();
         }
         try (ActiveRetrieverModel.Lease held = lease.get()) {
+            long started = System.nanoTime();
             String text = DenseEncoder.queryText(question, earlierQuestions);
             Double weight = properties.dense().pretrainedWeight();
             float[] vector = weight == null ? held.encoder().encodeQuery(text) : held.encoder().encodeQuery(text, weight);
             if (norm(vector) < 0.5) {
                 return List.of();
             }
-            return index.nearest(vector, held.id(), k, properties.dense().numCandidates());
+            long encoded = System.nanoTime();
+            ArticleIndex.Knn knn = index.knn(vector, held.id(), k, properties.dense().numCandidates());
+            timings.add((encoded - started) / 1e6, (System.nanoTime() - encoded) / 1e6, knn.tookMs());
+            return knn.hits();
         } catch (ElasticsearchException e) {
             // e.g. the alias now points at a fresh index without vectors: answer with BM25 until that is fixed
             log.warn("Dense search failed, answering with BM25 only: {}", e.getMessage());
             invalidate();
             return List.of();
         }
+    }
+
+    /** Where the recent searches' time went: question encoding, the kNN request, and Elasticsearch's own part of it. */
+    public DenseTimings timings() {
+        return timings;
     }
 
     static double norm(float[] vector) {

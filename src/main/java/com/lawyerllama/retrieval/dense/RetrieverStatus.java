@@ -12,11 +12,13 @@ import org.springframework.stereotype.Component;
 /**
  * The {@code retriever} health component and info entry: the configured retrieval mode and the
  * mode that answers now, the active retriever model, how many articles carry its vectors, and the
- * embedding pass in progress. UP when the configured mode answers, UNKNOWN while retrieval falls
+ * embedding pass in progress, and where the latest dense searches' time went. UP when the configured mode answers, UNKNOWN while retrieval falls
  * back to BM25 (which never makes the service unhealthy).
  */
 @Component("retriever")
 public class RetrieverStatus implements HealthIndicator, InfoContributor {
+    /** How many of the latest dense searches {@code recentSearches} summarises. */
+    static final int RECENT_SEARCHES = 1000;
     private final ActiveRetrieverModel model;
     private final DenseSearch dense;
     private final EmbeddingJobs jobs;
@@ -44,6 +46,10 @@ public class RetrieverStatus implements HealthIndicator, InfoContributor {
         if (availability.model() != null) {
             d.put("vectors", availability.vectors());
             d.put("articles", availability.articles());
+        }
+        DenseTimings.Summary recent = dense.timings().latest(RECENT_SEARCHES);
+        if (recent.searches() > 0) {
+            d.put("recentSearches", recent);
         }
         jobs.active().or(() -> jobs.list().stream().findFirst()).ifPresent(job -> {
             Map<String, Object> embedding = new LinkedHashMap<>();

@@ -218,10 +218,23 @@ class DenseRetrieverApiTest {
     void eachModeCanBeEvaluated() {
         for (String mode : List.of("bm25", "dense", "fused")) {
             HttpResponse<String> eval = admin("POST", "/admin/retrieval/eval", "{\"set\":\""
-                    + SharedData.path("lawbench/3-2.json").toAbsolutePath() + "\",\"k\":[1,3],\"mode\":\"" + mode + "\"}");
+                    + SharedData.path("lawyer-llama/zixun_gpt4.json").toAbsolutePath() + "\",\"k\":[1,3],\"mode\":\"" + mode + "\"}");
             assertThat(eval.statusCode()).as(eval.body()).isEqualTo(200);
-            assertThat(Http.json(eval).path("mode").asString()).isEqualTo(mode);
+            JsonNode result = Http.json(eval);
+            assertThat(result.path("questions").asInt()).as(result.toString()).isPositive();
+            assertThat(result.path("mode").asString()).isEqualTo(mode);
+            JsonNode path = result.path("densePath");
+            if (mode.equals("bm25")) {
+                assertThat(path.isMissingNode() || path.isNull()).as(result.toString()).isTrue();
+            } else {
+                // every question's dense search was timed: encoding, the kNN request, and Elasticsearch's part of it
+                assertThat(path.path("searches").asInt()).as(result.toString()).isEqualTo(result.path("questions").asInt());
+                assertThat(path.path("encodeP50Ms").asDouble()).isPositive();
+                assertThat(path.path("knnP99Ms").asDouble()).isGreaterThanOrEqualTo(path.path("knnP50Ms").asDouble()).isPositive();
+                assertThat(path.path("tookP50Ms").asDouble()).isBetween(0.0, path.path("knnP99Ms").asDouble());
+            }
         }
+        assertThat(retrieverHealth().path("recentSearches").path("searches").asInt()).isPositive();
     }
 
     @Test
