@@ -31,7 +31,7 @@ public class ElasticsearchConfiguration {
         ManagedElasticsearch node = new ManagedElasticsearch(new ManagedElasticsearch.Settings(
                 ManagedElasticsearch.locateDistribution(managed.distribution()).orElse(null),
                 dataDirectory.resolve("elasticsearch"), managed.port(), managed.heap(),
-                managed.startTimeout(), managed.user()));
+                managed.startTimeout(), managed.user(), managed.javaHome()));
         return new ManagedElasticsearchLifecycle(node);
     }
 

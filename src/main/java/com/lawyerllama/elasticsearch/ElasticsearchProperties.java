@@ -30,6 +30,7 @@ public record ElasticsearchProperties(
             @DefaultValue("1g") String heap,
             @DefaultValue("180s") Duration startTimeout,
             Path distribution,
-            @DefaultValue("lawyer-es") String user) {
+            @DefaultValue("lawyer-es") String user,
+            Path javaHome) {
     }
 }

@@ -46,8 +46,14 @@ public final class ManagedElasticsearch implements AutoCloseable {
 
     public enum State { NEW, STARTING, RUNNING, STOPPED, FAILED }
 
+    /**
+     * @param javaHome the JDK the node runs on; null: the service's own. Lucene computes vector
+     *                 similarities with SIMD instructions only on JDK 21 and later (the official
+     *                 Elasticsearch images bundle such a JDK), so on a JDK 17 service a newer JDK here
+     *                 makes kNN search several times faster.
+     */
     public record Settings(Path distribution, Path baseDir, int port, String heap,
-                           Duration startTimeout, String unprivilegedUser) {
+                           Duration startTimeout, String unprivilegedUser, Path javaHome) {
     }
 
     private final Settings settings;
@@ -89,6 +95,10 @@ public final class ManagedElasticsearch implements AutoCloseable {
         return p != null && p.isAlive();
     }
 
+    private Path javaHome() {
+        return settings.javaHome() != null ? settings.javaHome() : Path.of(System.getProperty("java.home"));
+    }
+
     /** Where the node's data, logs and unpacked distribution are. */
     public Path stateDir() {
         return stateDir;
@@ -117,6 +127,11 @@ public final class ManagedElasticsearch implements AutoCloseable {
                 state = State.RUNNING;
                 reason = "running (managed by another process)";
                 return;
+            }
+            Path java = javaHome().resolve("bin").resolve("java");
+            if (!Files.isExecutable(java)) {
+                throw new IllegalStateException("no Java for Elasticsearch at " + java
+                        + " (lawyer.elasticsearch.managed.java-home must be a JDK's home directory)");
             }
             home = unpack(stateDir);
             Path data = Files.createDirectories(stateDir.resolve("data"));
@@ -148,7 +163,7 @@ public final class ManagedElasticsearch implements AutoCloseable {
                     .directory(home.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("console.log").toFile()));
-            builder.environment().put("ES_JAVA_HOME", System.getProperty("java.home"));
+            builder.environment().put("ES_JAVA_HOME", javaHome().toString());
             builder.environment().put("ES_JAVA_OPTS", "-Xms" + settings.heap() + " -Xmx" + settings.heap());
             builder.environment().remove("JAVA_TOOL_OPTIONS");
             log.info("Starting Elasticsearch {} on {} (state under {}{})", VERSION, uri(), stateDir,

@@ -85,8 +85,18 @@ class ManagedElasticsearchTest {
     void aMissingDistributionFailsWithAnInstruction(@TempDir Path dir) {
         ManagedElasticsearch node = new ManagedElasticsearch(new ManagedElasticsearch.Settings(
                 dir.resolve("missing.zip"), dir.resolve("es"), TestElasticsearch.freePort(), "256m",
-                Duration.ofSeconds(10), "lawyer-es"));
+                Duration.ofSeconds(10), "lawyer-es", null));
         assertThatThrownBy(node::start).hasMessageContaining("distribution not found").hasMessageContaining("mvnw");
+        assertThat(node.state()).isEqualTo(ManagedElasticsearch.State.FAILED);
+    }
+
+    @Test
+    void aJavaHomeWithoutJavaFailsWithTheReason(@TempDir Path dir) {
+        ManagedElasticsearch node = new ManagedElasticsearch(new ManagedElasticsearch.Settings(
+                dir.resolve("missing.zip"), dir.resolve("es"), TestElasticsearch.freePort(), "256m",
+                Duration.ofSeconds(10), "lawyer-es", dir.resolve("not-a-jdk")));
+        assertThatThrownBy(node::start).hasMessageContaining("no Java for Elasticsearch at " + dir.resolve("not-a-jdk/bin/java"))
+                .hasMessageContaining("lawyer.elasticsearch.managed.java-home");
         assertThat(node.state()).isEqualTo(ManagedElasticsearch.State.FAILED);
     }
 

@@ -32,7 +32,7 @@ public final class TestElasticsearch {
         Path zip = ManagedElasticsearch.locateDistribution(null).orElseThrow(() -> new IllegalStateException(
                 "Elasticsearch distribution zip not found; run the tests through ./mvnw (it fetches it)"));
         return new ManagedElasticsearch(new ManagedElasticsearch.Settings(zip, baseDir.toAbsolutePath(), port,
-                "512m", Duration.ofSeconds(180), "lawyer-es"));
+                "512m", Duration.ofSeconds(180), "lawyer-es", null));
     }
 
     public static int freePort() {
