@@ -61,6 +61,9 @@ public final class EmbedCommand implements Callable<Integer> {
                     return 1;
                 }
                 bar.done();
+                if (report.embedded() > 0) {
+                    HeadlessSpring.awaitOneSegment(context, report.index());
+                }
                 System.out.println(report.summary() + " (index " + report.index() + ")");
                 report.failures().forEach(f -> System.out.println("  failed: " + f.id() + ": " + f.reason()));
                 return report.failed() == 0 ? 0 : 1;

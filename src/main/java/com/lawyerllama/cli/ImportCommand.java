@@ -61,6 +61,7 @@ public final class ImportCommand implements Callable<Integer> {
                 return 1;
             }
             bar.done();
+            HeadlessSpring.awaitOneSegment(context, report.index());
             System.out.println(report.summary() + " in " + report.durationMs() / 1000.0 + " s (index " + report.index() + ")");
             report.failures().forEach(f -> System.out.println("  failed: " + f.id() + ": " + f.reason()));
             return report.failed() == 0 ? 0 : 1;

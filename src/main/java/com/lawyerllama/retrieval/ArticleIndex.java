@@ -371,6 +371,39 @@ public class ArticleIndex implements ArticleResolver {
         }
     }
 
+    /**
+     * {@link #compact} and wait, polling, until {@code index} is one segment (up to {@code timeout}).
+     * For the command-line tools: their managed node stops when they exit, which abandons a merge
+     * running in the background, and an embedding pass rewrites every document (measured: 17
+     * segments and 23,783 deleted documents left behind, BM25 p50 2–3× slower).
+     *
+     * @return whether the index is one segment (or empty) now
+     */
+    public boolean compactAndWait(String index, java.time.Duration timeout) {
+        compact(index);
+        long end = System.nanoTime() + timeout.toNanos();
+        try {
+            while (true) {
+                var stats = client.indices().stats(s -> s.index(index).metric("segments"));
+                var shards = stats.indices().get(index);
+                Integer segments = shards == null || shards.primaries() == null || shards.primaries().segments() == null
+                        ? null : shards.primaries().segments().count();
+                if (segments != null && segments <= 1) {
+                    return true;
+                }
+                if (System.nanoTime() > end) {
+                    return false;
+                }
+                Thread.sleep(500);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     public void refresh() {
         try {
             client.indices().refresh(r -> r.index(alias()));
