@@ -43,7 +43,7 @@ public final class Protobuf {
         }
 
         /** Whether bytes are left (in a packed repeated field's reader: whether values are). */
-        public boolean hasRemaining() {
+        private boolean hasRemaining() {
             return pos < end;
         }
 
@@ -86,6 +86,21 @@ public final class Protobuf {
 
         public String readString() {
             return new String(readBytes(), StandardCharsets.UTF_8);
+        }
+
+        /**
+         * Each value of the current field, a repeated scalar written packed (one length-delimited
+         * run) or not (this one value): {@code value} reads one from the reader it is given.
+         */
+        public void forEachValue(java.util.function.Consumer<Reader> value) {
+            if (wireType() != LENGTH_DELIMITED) {
+                value.accept(this);
+                return;
+            }
+            Reader values = readMessage();
+            while (values.hasRemaining()) {
+                value.accept(values);
+            }
         }
 
         /** A reader over the embedded message that is the current field's value. */

@@ -194,25 +194,14 @@ public final class BertEncoder implements AutoCloseable {
 
     /** Normalised {@code [CLS]} vectors [B, hidden] of already-tokenised texts; differentiable when gradients are recorded. */
     public NDArray forward(int[][] ids, NDManager scope) {
+        DenseEncoder.Padded padded = DenseEncoder.Padded.of(ids, 0f, -1e4f);   // the mask as an attention bias
         int b = ids.length;
-        int l = 1;
-        for (int[] row : ids) {
-            l = Math.max(l, row.length);
-        }
-        long[] flat = new long[b * l];
-        float[] maskBias = new float[b * l];
-        Arrays.fill(maskBias, -1e4f);
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < ids[i].length; j++) {
-                flat[i * l + j] = ids[i][j];
-                maskBias[i * l + j] = 0f;
-            }
-        }
+        int l = padded.length();
         int h = config.hidden();
         int heads = config.heads();
         int headSize = h / heads;
-        NDArray index = scope.create(flat, new Shape(b, l));
-        NDArray bias = scope.create(maskBias, new Shape(b, 1, 1, l));
+        NDArray index = scope.create(padded.ids(), new Shape(b, l));
+        NDArray bias = scope.create(padded.mask(), new Shape(b, 1, 1, l));
         NDArray x = index.getNDArrayInternal()
                 .embedding(index, parameters.get("embeddings.word_embeddings.weight"), SparseFormat.DENSE).singletonOrThrow()
                 .add(parameters.get("embeddings.position_embeddings.weight").get(new NDIndex("0:{}", l)))

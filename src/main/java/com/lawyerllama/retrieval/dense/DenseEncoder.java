@@ -316,21 +316,11 @@ public final class DenseEncoder implements AutoCloseable {
      * normalising ({@code memory[i]} is -1 for an article without one; null for none at all).
      */
     public NDArray forward(int[][] ids, Side side, int[] memory, NDManager scope) {
+        Padded padded = Padded.of(ids, 1f, 0f);
         int b = ids.length;
-        int l = 1;
-        for (int[] row : ids) {
-            l = Math.max(l, row.length);
-        }
-        long[] flat = new long[b * l];
-        float[] mask = new float[b * l];
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < ids[i].length; j++) {
-                flat[i * l + j] = ids[i][j];
-                mask[i * l + j] = 1f;
-            }
-        }
-        NDArray index = scope.create(flat, new Shape(b, l));
-        NDArray maskNd = scope.create(mask, new Shape(b, l, 1));
+        int l = padded.length();
+        NDArray index = scope.create(padded.ids(), new Shape(b, l));
+        NDArray maskNd = scope.create(padded.mask(), new Shape(b, l, 1));
         NDArray embedded = index.getNDArrayInternal()
                 .embedding(index, parameters.get(EMBEDDINGS), SparseFormat.DENSE).singletonOrThrow();        // [B, L, D]
         NDArray salience = index.getNDArrayInternal()
@@ -352,13 +342,40 @@ public final class DenseEncoder implements AutoCloseable {
         return projected.div(norm);
     }
 
+    /**
+     * Texts of unequal length as one [B, L] batch: {@code ids} row-major with 0 after each text's
+     * end, and {@code mask} {@code present} where a text has a unit, {@code absent} where it is padding.
+     */
+    record Padded(long[] ids, float[] mask, int length) {
+        static Padded of(int[][] rows, float present, float absent) {
+            int l = 1;
+            for (int[] row : rows) {
+                l = Math.max(l, row.length);
+            }
+            long[] flat = new long[rows.length * l];
+            float[] mask = new float[rows.length * l];
+            java.util.Arrays.fill(mask, absent);
+            for (int i = 0; i < rows.length; i++) {
+                for (int j = 0; j < rows[i].length; j++) {
+                    flat[i * l + j] = rows[i][j];
+                    mask[i * l + j] = present;
+                }
+            }
+            return new Padded(flat, mask, l);
+        }
+    }
+
     /** Normalised vectors for texts, without gradients; safe to call from several threads. */
     public float[][] encode(List<String> texts, Side side) {
+        return encode(texts, side, config.pretrainedWeight());
+    }
+
+    private float[][] encode(List<String> texts, Side side, double pretrainedWeight) {
         int[][] ids = new int[texts.size()][];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = ids(texts.get(i), side);
         }
-        return withPretrained(toRows(ids, side, null), texts, side, config.pretrainedWeight());
+        return withPretrained(toRows(ids, side, null), texts, side, pretrainedWeight);
     }
 
     /** Normalised vectors of statute articles as they are stored in the index (text and memory row). */
@@ -430,8 +447,7 @@ public final class DenseEncoder implements AutoCloseable {
             return encodeQuery(question);
         }
         requireWeight(pretrainedWeight);
-        int[][] ids = {ids(question, Side.QUERY)};
-        return withPretrained(toRows(ids, Side.QUERY, null), List.of(question), Side.QUERY, pretrainedWeight)[0];
+        return encode(List.of(question), Side.QUERY, pretrainedWeight)[0];
     }
 
     @Override

@@ -132,29 +132,10 @@ final class OnnxWeights {
         List<Float> floats = new ArrayList<>();
         boolean external = false;
         while (p.next()) {
-            boolean packed = p.wireType() == Protobuf.LENGTH_DELIMITED;
             switch (p.field()) {
-                case 1 -> {
-                    if (packed) {
-                        Protobuf.Reader values = p.readMessage();
-                        while (values.hasRemaining()) {
-                            dims.add(values.readVarint());
-                        }
-                    } else {
-                        dims.add(p.readVarint());
-                    }
-                }
+                case 1 -> p.forEachValue(v -> dims.add(v.readVarint()));
                 case 2 -> type = (int) p.readVarint();
-                case 4 -> {
-                    if (packed) {
-                        Protobuf.Reader values = p.readMessage();
-                        while (values.hasRemaining()) {
-                            floats.add(values.readFloat());
-                        }
-                    } else {
-                        floats.add(p.readFloat());
-                    }
-                }
+                case 4 -> p.forEachValue(v -> floats.add(v.readFloat()));
                 case 8 -> name = p.readString();
                 case 9 -> {
                     ByteBuffer b = ByteBuffer.wrap(p.readBytes()).order(ByteOrder.LITTLE_ENDIAN);
