@@ -44,6 +44,34 @@ public record BaseModel(String path, String init, int hiddenSize, int intermedia
         return resolve(tokenizer, dataRoot);
     }
 
+    /**
+     * Every problem with this base as the retriever model a distillation plan starts from: a
+     * directory with a retriever model's config.json that names a pretrained encoder.
+     */
+    public List<String> validateRetrieverModel(Path dataRoot) {
+        if (path == null || path.isBlank() || init != null) {
+            return List.of("base: give the retriever model's directory");
+        }
+        Path config = modelDir(dataRoot).resolve("config.json");
+        if (!Files.isRegularFile(config)) {
+            return List.of("base: no config.json in retriever model directory " + modelDir(dataRoot));
+        }
+        try {
+            JsonNode node = TrainingPlan.JSON.readTree(Files.readString(config));
+            if (!com.lawyerllama.retrieval.dense.DenseEncoder.TYPE.equals(node.path("type").asString(""))) {
+                return List.of("base: " + modelDir(dataRoot) + " is not a retriever model (config.json type '"
+                        + node.path("type").asString("") + "')");
+            }
+            if (node.path("pretrained").isNull() || node.path("pretrained").isMissingNode() || !(node.path("pretrainedWeight").asDouble(0) > 0)) {
+                return List.of("base: retriever model " + modelDir(dataRoot) + " has no pretrained encoder to distil "
+                        + "(train one with plan 'retriever-bge')");
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return List.of("base: cannot read " + config + ": " + e.getMessage());
+        }
+        return List.of();
+    }
+
     /** Every problem with this base; empty when a run can start from it. */
     public List<String> validate(Path dataRoot) {
         List<String> problems = new ArrayList<>();

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         description = "Run a training plan (stages S1 → S12) headless; resumes when --out holds an unfinished run.")
 public final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--plan", required = true, paramLabel = "FILE|NAME", description = "Plan JSON file, or a built-in plan: tiny, default, default-model, retriever, retriever-bge.")
+    @Option(names = "--plan", required = true, paramLabel = "FILE|NAME", description = "Plan JSON file, or a built-in plan: tiny, default, default-model, retriever, retriever-bge, retriever-distil.")
     String plan;
 
     @Option(names = "--base", required = true, paramLabel = "DIR|random", description = "Model directory to start from, or 'random'.")
@@ -94,7 +94,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainingPlan builtIn = TrainingPlan.builtIn(plan);
         if (builtIn == null) {
-            throw new UsageException("--plan: no such file and no built-in plan named '" + plan + "' (built in: tiny, default, default-model, retriever, retriever-bge)");
+            throw new UsageException("--plan: no such file and no built-in plan named '" + plan + "' (built in: tiny, default, default-model, retriever, retriever-bge, retriever-distil)");
         }
         return builtIn;
     }

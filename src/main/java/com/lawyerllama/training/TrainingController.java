@@ -36,7 +36,7 @@ public class TrainingController {
             } else if (body.hasNonNull("planName")) {
                 plan = TrainingPlan.builtIn(body.get("planName").asString());
                 if (plan == null) {
-                    throw ApiException.badRequest("no built-in plan named '" + body.get("planName").asString() + "' (built in: tiny, default, default-model, retriever, retriever-bge)")
+                    throw ApiException.badRequest("no built-in plan named '" + body.get("planName").asString() + "' (built in: tiny, default, default-model, retriever, retriever-bge, retriever-distil)")
                             .with("problems", List.of("planName: unknown plan " + body.get("planName").asString()));
                 }
             } else {

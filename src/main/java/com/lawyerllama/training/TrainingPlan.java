@@ -127,10 +127,18 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
      * @param pretrained          a bundled pretrained encoder that the final model carries beside the trained
      *                            one (frozen; {@code BertEncoder.BUNDLED}), or null for none
      * @param pretrainedWeight    its share of the score, in (0, 1), when {@code pretrained} is set
+     * @param distilQueryEncoder  instead of training the n-gram encoder, distil the pretrained encoder of
+     *                            the model the stage starts from (the run's base or an earlier stage's)
+     *                            into a question encoder over character units
+     *                            ({@code QueryDistiller}); then {@code dims} is the width of its unit
+     *                            embeddings, {@code selfSupervisedShare} the share of statute sentences
+     *                            among the texts it learns from, {@code randomNegatives} the random
+     *                            articles that validation ranks among, and the datasets may add
+     *                            unlabelled questions in the dialogue formats ({@code alpaca}, …)
      */
     public record Retriever(int dims, int vocabSize, int minUnitCount, double temperature, double selfSupervisedShare,
                             int hardNegatives, int nearMisses, int randomNegatives, double unitDropout, boolean memory,
-                            String pretrained, double pretrainedWeight) {
+                            String pretrained, double pretrainedWeight, boolean distilQueryEncoder) {
     }
 
     /** Low-rank adapters on the named projections; merged into the weights on export. */
@@ -167,6 +175,11 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
     /** True when the plan trains the dense retriever (its stages are all {@code retriever} stages) rather than the LLaMA. */
     public boolean trainsRetriever() {
         return !stages.isEmpty() && stages.stream().allMatch(st -> RETRIEVER.equals(st.objective()));
+    }
+
+    /** A retriever plan that starts from a trained retriever model (its first stage distils that model's question encoder). */
+    public boolean startsFromRetrieverModel() {
+        return trainsRetriever() && stages.get(0).retriever() != null && stages.get(0).retriever().distilQueryEncoder();
     }
 
     public String toJson() {
@@ -211,7 +224,7 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
                 problems.add(at + "objective must be '" + CAUSAL_LM + "', '" + SFT + "' or '" + RETRIEVER + "', got " + s.objective());
             }
             if (retriever) {
-                problems.addAll(validateRetriever(s, at));
+                problems.addAll(validateRetriever(s, at, i));
             }
             if (s.steps() < 0 || (s.steps() == 0 && s.epochs() <= 0)) {
                 problems.add(at + "steps must be positive (or steps 0 with positive epochs), got steps " + s.steps()
@@ -268,8 +281,11 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
                 DatasetSpec d = s.datasets().get(j);
                 String dat = at + "datasets[" + j + "]: ";
                 if (retriever) {
-                    if (!"statutes".equals(d.format()) && !LABELLED_ARTICLES.equals(d.format())) {
-                        problems.add(dat + "a retriever stage reads 'statutes' and '" + LABELLED_ARTICLES + "', got '" + d.format() + "'");
+                    boolean distils = s.retriever() != null && s.retriever().distilQueryEncoder();
+                    boolean questions = distils && DatasetReaders.FORMATS.contains(d.format()) && !DatasetReaders.isText(d.format());
+                    if (!"statutes".equals(d.format()) && !LABELLED_ARTICLES.equals(d.format()) && !questions) {
+                        problems.add(dat + "a retriever stage reads 'statutes' and '" + LABELLED_ARTICLES + "'"
+                                + (distils ? " (and questions in a dialogue format)" : "") + ", got '" + d.format() + "'");
                     }
                 } else if (!DatasetReaders.FORMATS.contains(d.format())) {
                     problems.add(dat + "unknown format '" + d.format() + "' (known: " + DatasetReaders.FORMATS + ")");
@@ -292,11 +308,40 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
         return problems;
     }
 
-    private static List<String> validateRetriever(Stage s, String at) {
+    private List<String> validateRetriever(Stage s, String at, int index) {
         List<String> problems = new ArrayList<>();
         Retriever r = s.retriever();
         if (r == null) {
             problems.add(at + "a retriever stage needs its \"retriever\" settings (dims, vocabSize, …)");
+            return problems;
+        }
+        long corpora = s.datasets().stream().filter(d -> "statutes".equals(d.format())).count();
+        if (corpora != 1) {
+            problems.add(at + "a retriever stage needs exactly one 'statutes' dataset (the articles to retrieve), got " + corpora);
+        }
+        if (r.distilQueryEncoder()) {
+            boolean earlierAttaches = stages.subList(0, index).stream()
+                    .anyMatch(e -> e.retriever() != null && e.retriever().pretrained() != null);
+            if (index > 0 && !earlierAttaches) {
+                problems.add(at + "retriever.distilQueryEncoder needs an earlier stage that attaches a pretrained encoder "
+                        + "(or, as the first stage, a base model that has one)");
+            }
+            if (r.pretrained() != null) {
+                problems.add(at + "retriever.pretrained cannot be set in a stage that distils the question encoder");
+            }
+            if (r.dims() < 8 || r.dims() > 1024) {
+                problems.add(at + "retriever.dims (the student's unit embeddings) must be in [8, 1024], got " + r.dims());
+            }
+            if (r.selfSupervisedShare() < 0 || r.selfSupervisedShare() >= 1) {
+                problems.add(at + "retriever.selfSupervisedShare (statute sentences among the texts) must be in [0, 1), got "
+                        + r.selfSupervisedShare());
+            }
+            if (r.unitDropout() < 0 || r.unitDropout() >= 0.9) {
+                problems.add(at + "retriever.unitDropout must be in [0, 0.9), got " + r.unitDropout());
+            }
+            if (r.randomNegatives() < 0 || r.randomNegatives() > 20_000) {
+                problems.add(at + "retriever.randomNegatives (validation pool) must be in [0, 20000], got " + r.randomNegatives());
+            }
             return problems;
         }
         if (r.dims() < 8 || r.dims() > 1024) {
@@ -330,10 +375,6 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
         }
         if (r.pretrained() != null && !(r.pretrainedWeight() > 0 && r.pretrainedWeight() < 1)) {
             problems.add(at + "retriever.pretrainedWeight must be in (0, 1) with a pretrained encoder, got " + r.pretrainedWeight());
-        }
-        long corpora = s.datasets().stream().filter(d -> "statutes".equals(d.format())).count();
-        if (corpora != 1) {
-            problems.add(at + "a retriever stage needs exactly one 'statutes' dataset (the articles to retrieve), got " + corpora);
         }
         return problems;
     }

@@ -9,7 +9,9 @@ import com.lawyerllama.llama.Checkpoints;
 import com.lawyerllama.retrieval.dense.DenseEncoder;
 import com.lawyerllama.retrieval.dense.NgramVocabulary;
 import com.lawyerllama.retrieval.dense.BertEncoder;
+import com.lawyerllama.retrieval.dense.QueryDistiller;
 import com.lawyerllama.retrieval.dense.RetrieverData;
+import com.lawyerllama.retrieval.dense.RetrieverTraining;
 import com.lawyerllama.retrieval.dense.RetrieverTrainer;
 import com.lawyerllama.llama.LlamaConfig;
 import com.lawyerllama.llama.LlamaModel;
@@ -355,16 +357,24 @@ public final class TrainingRun {
         TrainingPlan.Retriever settings = stage.retriever();
         Path corpusDir = null;
         Map<String, Path> labelled = new LinkedHashMap<>();
+        List<TrainingPlan.DatasetSpec> questionSets = new ArrayList<>();
         for (TrainingPlan.DatasetSpec d : stage.datasets()) {
             if ("statutes".equals(d.format())) {
                 corpusDir = dataRoot.resolve(d.path());
-            } else {
+            } else if (TrainingPlan.LABELLED_ARTICLES.equals(d.format())) {
                 labelled.put(Path.of(d.path()).getFileName().toString(), dataRoot.resolve(d.path()));
+            } else {
+                questionSets.add(d);
             }
         }
         List<Article> corpus = DatasetReaders.currentArticles(corpusDir);
-        RetrieverData data = RetrieverData.load(corpus, labelled, cachedNearMisses(corpus, settings.nearMisses()), settings.nearMisses());
-        saveNearMisses();
+        RetrieverData data;
+        if (settings.distilQueryEncoder()) {
+            data = RetrieverData.load(corpus, labelled, (question, earlier, k) -> List.of(), 0);   // no negatives to mine
+        } else {
+            data = RetrieverData.load(corpus, labelled, cachedNearMisses(corpus, settings.nearMisses()), settings.nearMisses());
+            saveNearMisses();
+        }
         int total = stage.steps();
         status.stageIndex = stageIndex;
         status.stage = stage.name();
@@ -389,18 +399,15 @@ public final class TrainingRun {
         stageStartNanos = System.nanoTime();
         try (NDManager root = NDManager.newBaseManager(Device.cpu());
              DenseEncoder encoder = trainerState != null || stageIndex > 0 ? DenseEncoder.load(previous, root)
+                     : plan.startsFromRetrieverModel() ? DenseEncoder.load(base.modelDir(dataRoot), root)
                      : newEncoder(settings, corpus, data, root);
+             RetrieverTraining trainer = retrieverTraining(stage, stageIndex, settings, encoder, data, corpus, questionSets);
              AdamW optimizer = new AdamW(encoder.manager())) {
             if (trainerState != null) {
-                optimizer.load(previous.resolve(OPTIMIZER), encoder.parameters(), trainerState.get("adamSteps").asInt());
+                optimizer.load(previous.resolve(OPTIMIZER), trainer.parameters(), trainerState.get("adamSteps").asInt());
             }
-            RetrieverTrainer trainer = new RetrieverTrainer(encoder, data, new RetrieverTrainer.Settings(stage.batchSize(),
-                    settings.selfSupervisedShare(), settings.hardNegatives(), settings.randomNegatives(), settings.unitDropout(),
-                    settings.temperature(),
-                    plan.seed() + stageIndex));
-            List<Article> validationPool = RetrieverTrainer.validationPool(data, plan.seed());
             if (startStep == 0) {
-                retrieverValidation(stage, 0, encoder, data, validationPool);
+                retrieverValidation(stage, 0, trainer);
             }
             for (int step = startStep; step < total; step++) {
                 checkContinue();
@@ -412,7 +419,7 @@ public final class TrainingRun {
                 recordStep(stage, stageIndex, new Trainer.StepMetrics(done, total, r.loss(), lr, r.gradNorm(), r.queries(),
                         r.queries(), (System.nanoTime() - start) / 1e9));
                 if (done % plan.evalEvery() == 0 || done == total) {
-                    retrieverValidation(stage, done, encoder, data, validationPool);
+                    retrieverValidation(stage, done, trainer);
                 }
                 if (done % plan.checkpointEvery() == 0 && done < total) {
                     writeRetrieverCheckpoint(stage.name() + "-step" + done, stageIndex, done, false, encoder, optimizer);
@@ -485,22 +492,72 @@ public final class TrainingRun {
         return DenseEncoder.random(vocabulary, settings.dims(), memory, plan.seed(), root);
     }
 
-    /** Validation: the contrastive loss on held-out questions, and their recall@3 among a pool of articles. */
-    private void retrieverValidation(TrainingPlan.Stage stage, int completedSteps, DenseEncoder encoder, RetrieverData data,
-                                     List<Article> pool) {
-        if (data.validation().isEmpty()) {
+    /**
+     * The stage's trainer: the n-gram encoder's contrastive training, or with
+     * {@code distilQueryEncoder} a question encoder distilled from the model's pretrained encoder
+     * (which first encodes every text it learns from, reported as events).
+     */
+    private RetrieverTraining retrieverTraining(TrainingPlan.Stage stage, int stageIndex, TrainingPlan.Retriever settings,
+                                                DenseEncoder encoder, RetrieverData data, List<Article> corpus,
+                                                List<TrainingPlan.DatasetSpec> questionSets) {
+        long seed = plan.seed() + stageIndex;
+        if (!settings.distilQueryEncoder()) {
+            return new RetrieverTrainer(encoder, data, new RetrieverTrainer.Settings(stage.batchSize(),
+                    settings.selfSupervisedShare(), settings.hardNegatives(), settings.randomNegatives(), settings.unitDropout(),
+                    settings.temperature(), seed));
+        }
+        if (encoder.pretrained().isEmpty()) {
+            throw new IllegalStateException("stage " + stage.name() + " distils the pretrained encoder's question side, but the model "
+                    + "it starts from has no pretrained encoder");
+        }
+        List<String> questions = new ArrayList<>();
+        data.fit().forEach(p -> questions.add(p.query()));
+        for (TrainingPlan.DatasetSpec d : questionSets) {
+            DatasetReaders.Read read = DatasetReaders.read(d.format(), dataRoot.resolve(d.path()), d.limit());
+            read.problems().stream().limit(MAX_REPORTED_PROBLEMS).forEach(status.dataProblems::add);
+            status.malformedRecords += read.malformed();
+            for (Example e : read.examples()) {
+                if (e instanceof Example.Dialogue dialogue && !dialogue.turns().isEmpty()) {
+                    List<String> asked = dialogue.turns().stream().map(Example.Turn::human).toList();
+                    questions.add(DenseEncoder.queryText(asked.get(asked.size() - 1), asked.subList(0, asked.size() - 1)));
+                }
+            }
+        }
+        List<String> texts = QueryDistiller.trainingTexts(questions, corpus, settings.selfSupervisedShare(), seed);
+        long started = System.nanoTime();
+        int[] reported = {0};
+        QueryDistiller distiller = new QueryDistiller(encoder, texts, data, new QueryDistiller.Settings(stage.batchSize(),
+                settings.dims(), settings.unitDropout(), settings.randomNegatives(), seed), encoded -> {
+                    checkContinue();
+                    if (encoded - reported[0] >= 1024 || encoded == texts.size()) {
+                        reported[0] = encoded;
+                        event("data", Map.of("textsEncoded", encoded, "texts", texts.size()));
+                    }
+                });
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("type", "distillation");
+        line.put("stage", stage.name());
+        line.put("questions", questions.size());
+        line.put("statuteSentences", texts.size() - questions.size());
+        line.put("teacherSeconds", (System.nanoTime() - started) / 1e9);
+        metric(line);
+        return distiller;
+    }
+
+    /** Validation: the held-out questions' loss, and their recall@3 among a pool of articles. */
+    private void retrieverValidation(TrainingPlan.Stage stage, int completedSteps, RetrieverTraining trainer) {
+        RetrieverTraining.Validation v = trainer.validate();
+        if (Double.isNaN(v.recallAt3())) {
             return;
         }
-        double recall = RetrieverTrainer.recallAtK(encoder, data.validation(), pool, RetrieverTrainer.embed(encoder, pool), 3)[0];
-        double loss = RetrieverTrainer.validationLoss(encoder, data, stage.retriever().temperature());
-        status.validationLoss = loss;
+        status.validationLoss = v.loss();
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("type", "validation");
         line.put("stage", stage.name());
         line.put("step", completedSteps);
-        line.put("loss", loss);
-        line.put("recallAt3", recall);
-        line.put("pool", pool.size());
+        line.put("loss", v.loss());
+        line.put("recallAt3", v.recallAt3());
+        line.put("pool", v.pool());
         metric(line);
         event("validation", line);
     }

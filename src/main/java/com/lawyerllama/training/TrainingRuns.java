@@ -86,7 +86,11 @@ public class TrainingRuns implements AutoCloseable {
     /** Every problem with a plan and base before they are accepted. */
     public List<String> validate(TrainingPlan plan, BaseModel base) {
         List<String> problems = new ArrayList<>(plan.validate(dataRoot));
-        if (plan.trainsRetriever()) {
+        if (plan.startsFromRetrieverModel()) {
+            problems.addAll(base == null
+                    ? List.of("base: missing (plan '" + plan.name() + "' starts from a retriever model directory with a pretrained encoder)")
+                    : base.validateRetrieverModel(dataRoot));
+        } else if (plan.trainsRetriever()) {
             if (base != null) {
                 problems.add("base: a retriever plan starts from its own data (vocabulary and random weights); give no base");
             }

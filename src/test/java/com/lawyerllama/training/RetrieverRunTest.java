@@ -3,15 +3,21 @@ package com.lawyerllama.training;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import com.lawyerllama.llama.SafetensorsReader;
+import com.lawyerllama.retrieval.dense.BertEncoder;
 import com.lawyerllama.retrieval.dense.DenseEncoder;
+import com.lawyerllama.retrieval.dense.NgramVocabulary;
+import com.lawyerllama.retrieval.dense.QueryStudent;
 import com.lawyerllama.testsupport.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -94,5 +100,92 @@ class RetrieverRunTest {
             assertThat(model.config().memoryArticles()).isGreaterThan(100);
             assertThat(model.encodeQuery("离婚后孩子归谁")).hasSize(32 + 512);
         }
+    }
+
+    /** The shipped {@code retriever-distil} plan, shortened: zixun's labels, 100 legal-advice questions, a fifth statute sentences. */
+    static TrainingPlan shortDistilPlan() {
+        ObjectNode plan = (ObjectNode) TrainingPlan.JSON.readTree(TrainingPlan.builtIn("retriever-distil").toJson());
+        plan.put("checkpointEvery", 4);
+        plan.put("evalEvery", 6);
+        ObjectNode stage = (ObjectNode) plan.get("stages").get(0);
+        stage.put("steps", 12);
+        stage.put("batchSize", 16);
+        ArrayNode datasets = stage.putArray("datasets");
+        datasets.addObject().put("format", "statutes").put("path", "laws").put("weight", 1);
+        datasets.addObject().put("format", "labelled-articles").put("path", "lawyer-llama/zixun_gpt4.json").put("weight", 1);
+        datasets.addObject().put("format", "alpaca").put("path", "lawyer-llama/legal_advice.json").put("weight", 1).put("limit", 100);
+        ObjectNode r = (ObjectNode) stage.get("retriever");
+        r.put("dims", 16);
+        r.put("selfSupervisedShare", 0.2);
+        r.put("randomNegatives", 30);
+        return TrainingPlan.fromJson(plan);
+    }
+
+    /**
+     * Distillation runs like the other retriever stages: it starts from a retriever model that
+     * carries BGE (the run's base, which must be one), resumes after a stop, validates, and ends
+     * with a model whose questions go through the student while its articles keep the base model's
+     * vectors and vector id.
+     */
+    @Test
+    void aDistillationRunStartsFromARetrieverModelAndKeepsItsArticleVectors(@TempDir Path data) throws Exception {
+        Path dataRoot = SharedData.dir().toAbsolutePath();
+        JsonNode zixun = TrainingPlan.JSON.readTree(Files.readString(dataRoot.resolve("lawyer-llama/zixun_gpt4.json")));
+        List<String> texts = new ArrayList<>();
+        zixun.forEach(n -> texts.add(n.path("query").asString()));
+        Path plainDir = data.resolve("plain");
+        Path baseDir = data.resolve("base");
+        String baseId;
+        try (NDManager root = NDManager.newBaseManager();
+             DenseEncoder model = DenseEncoder.random(NgramVocabulary.build(texts, 1, 20_000), 16, 1, root)) {
+            model.save(plainDir, SafetensorsReader.DType.F16);
+            model.attachPretrained("bge-small-zh-v1.5", BertEncoder.bundled("bge-small-zh-v1.5", root), 0.5);
+            model.save(baseDir, SafetensorsReader.DType.F16);
+            baseId = model.id();
+        }
+        TrainingPlan plan = shortDistilPlan();
+        assertThat(plan.startsFromRetrieverModel()).isTrue();
+        DistractorArticles distractors = new RandomStatuteDistractors(dataRoot.resolve("laws"));
+        TrainingRuns runs = new TrainingRuns(data.resolve("runs"), dataRoot, distractors, 1);
+        assertThat(runs.validate(plan, null)).anyMatch(p -> p.startsWith("base: missing"));
+        assertThat(runs.validate(plan, directory(plainDir))).anyMatch(p -> p.contains("has no pretrained encoder to distil"));
+        assertThat(runs.validate(plan, directory(data.resolve("nowhere")))).anyMatch(p -> p.contains("no config.json"));
+        assertThat(runs.validate(plan, directory(baseDir))).isEmpty();
+
+        String id = runs.submit(plan, directory(baseDir)).id;
+        TrainingResumeTest.await(runs, id, s -> s.lastCheckpoint != null && s.lastCheckpoint.contains("-step"), Duration.ofMinutes(3));
+        runs.shutdown();
+        TrainingRuns restarted = new TrainingRuns(data.resolve("runs"), dataRoot, distractors, 1);
+        restarted.resumeUnfinished();
+        RunStatus after = TrainingResumeTest.await(restarted, id, RunStatus::ended, Duration.ofMinutes(3));
+        restarted.shutdown();
+        assertThat(after.state).as(after.error).isEqualTo(RunStatus.State.SUCCEEDED);
+        assertThat(after.resumes).isEqualTo(1);
+
+        List<JsonNode> metrics = Files.readAllLines(data.resolve("runs").resolve(id).resolve(TrainingRun.METRICS)).stream()
+                .map(TrainingPlan.JSON::readTree).toList();
+        JsonNode distillation = metrics.stream().filter(m -> m.get("type").asString().equals("distillation")).findFirst().orElseThrow();
+        assertThat(distillation.get("questions").asInt()).as("zixun's training questions and 100 legal-advice ones").isBetween(800, 1000);
+        assertThat(distillation.get("statuteSentences").asDouble() / distillation.get("questions").asInt()).isCloseTo(0.25,
+                org.assertj.core.api.Assertions.within(0.01));
+        assertThat(metrics.stream().filter(m -> m.get("type").asString().equals("validation")))
+                .allSatisfy(v -> {
+                    assertThat(v.get("recallAt3").asDouble()).isBetween(0.0, 1.0);
+                    assertThat(v.get("loss").asDouble()).isBetween(0.0, 2.0);
+                })
+                .hasSizeGreaterThanOrEqualTo(2);
+
+        try (NDManager root = NDManager.newBaseManager();
+             DenseEncoder model = DenseEncoder.load(Path.of(after.finalCheckpoint), root)) {
+            assertThat(model.queryStudent()).isPresent();
+            assertThat(Path.of(after.finalCheckpoint).resolve(QueryStudent.FILE)).isRegularFile();
+            assertThat(model.vectorId()).isEqualTo(baseId);
+            assertThat(model.id()).isNotEqualTo(baseId);
+            assertThat(model.encodeQuery("离婚后孩子归谁")).hasSize(16 + 512);
+        }
+    }
+
+    private static BaseModel directory(Path dir) {
+        return new BaseModel(dir.toString(), null, 0, 0, 0, 0, null, null, null, null);
     }
 }

@@ -51,9 +51,9 @@ public class ActiveRetrieverModel implements AutoCloseable {
             return loaded.encoder;
         }
 
-        /** The model's id: the digest of its weights, which the index's vectors carry. */
+        /** The id the index's vectors carry for this model ({@link DenseEncoder#vectorId()}). */
         public String id() {
-            return loaded.encoder.id();
+            return loaded.encoder.vectorId();
         }
 
         public Path path() {
@@ -183,10 +183,10 @@ public class ActiveRetrieverModel implements AutoCloseable {
         }
     }
 
-    /** The active model's id, if any. */
+    /** The id the index's vectors carry for the active model ({@link DenseEncoder#vectorId()}), if any. */
     public Optional<String> activeId() {
         Loaded loaded = current.get();
-        return loaded == null ? Optional.empty() : Optional.of(loaded.encoder.id());
+        return loaded == null ? Optional.empty() : Optional.of(loaded.encoder.vectorId());
     }
 
     /** Why no model is active (null when one is). */
@@ -205,6 +205,7 @@ public class ActiveRetrieverModel implements AutoCloseable {
         }
         DenseEncoder.Config config = loaded.encoder.config();
         d.put("id", config.id());
+        d.put("vectorId", loaded.encoder.vectorId());
         d.put("path", loaded.path.toString());
         d.put("type", config.type());
         d.put("dims", loaded.encoder.dims());
@@ -212,6 +213,8 @@ public class ActiveRetrieverModel implements AutoCloseable {
         if (loaded.encoder.pretrained().isPresent()) {
             d.put("pretrained", config.pretrained());
             d.put("pretrainedWeight", queryWeight == null ? config.pretrainedWeight() : queryWeight);
+            d.put("questionEncoder", loaded.encoder.queryStudent().isPresent()
+                    ? "distilled (" + config.queryStudentDims() + "-dim unit embeddings)" : config.pretrained());
         }
         d.put("activatedAt", loaded.activatedAt.toString());
         return d;

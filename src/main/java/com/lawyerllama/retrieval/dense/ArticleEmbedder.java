@@ -50,7 +50,7 @@ public class ArticleEmbedder {
         String target = index.currentIndex().orElseThrow(() -> new IllegalStateException(
                 "there is no article index yet: import a corpus first"));
         index.ensureVectorField(target, encoder.dims());
-        String model = encoder.id();
+        String model = encoder.vectorId();
         EmbedReport report = EmbedReport.start(model, encoder.dims(), target, index.countWithoutVectors(target, model));
         listener.onProgress(report);
         int batch = Math.max(1, properties.dense().batchSize());

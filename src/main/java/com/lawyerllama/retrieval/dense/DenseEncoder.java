@@ -39,6 +39,11 @@ import tools.jackson.databind.json.JsonMapper;
  * weighted sum of both models' scores. {@code w} is the model's {@code pretrainedWeight} unless a
  * search asks for another: the stored vectors do not depend on it.
  *
+ * <p>Such a model may further carry a {@link QueryStudent} distilled from its BERT part: questions
+ * then get their BERT half from the student (an n-gram lookup) instead of a BERT pass, while
+ * articles are still read by BERT. Its id changes; its {@link #vectorId} stays the id of the model
+ * it was distilled in, so the index's vectors serve both.
+ *
  * <p>A model directory holds {@code config.json} (shape and id), {@code vocab.txt} and
  * {@code model.safetensors}; the BERT part, being frozen, is named in {@code config.json} and read
  * from the classpath, not copied. The id is a digest of the weights (the BERT part's included):
@@ -52,16 +57,21 @@ public final class DenseEncoder implements AutoCloseable {
     /** The model's shape and identity, as in {@code config.json}. */
     public record Config(String type, int dims, int vocabSize, int maxQueryUnits, int maxArticleUnits,
                          int maxArticleChars, double temperature, int memoryArticles, String id,
-                         String pretrained, double pretrainedWeight) {
+                         String pretrained, double pretrainedWeight, int queryStudentDims, String vectorId) {
 
-        Config withId(String newId) {
+        Config withIds(String newId, String newVectorId) {
             return new Config(type, dims, vocabSize, maxQueryUnits, maxArticleUnits, maxArticleChars, temperature,
-                    memoryArticles, newId, pretrained, pretrainedWeight);
+                    memoryArticles, newId, pretrained, pretrainedWeight, queryStudentDims, newVectorId);
         }
 
         Config withPretrained(String name, double weight) {
             return new Config(type, dims, vocabSize, maxQueryUnits, maxArticleUnits, maxArticleChars, temperature,
-                    memoryArticles, id, name, weight);
+                    memoryArticles, id, name, weight, queryStudentDims, vectorId);
+        }
+
+        Config withQueryStudent(int studentDims) {
+            return new Config(type, dims, vocabSize, maxQueryUnits, maxArticleUnits, maxArticleChars, temperature,
+                    memoryArticles, id, pretrained, pretrainedWeight, studentDims, vectorId);
         }
     }
 
@@ -86,6 +96,8 @@ public final class DenseEncoder implements AutoCloseable {
     private final Map<String, Integer> memoryRows = new java.util.HashMap<>();
     private Config config;
     private BertEncoder bert;
+    /** Encodes questions for the pretrained part in its place, when the model has one ({@link #attachQueryStudent}). */
+    private QueryStudent student;
 
     private DenseEncoder(NDManager manager, NgramVocabulary vocabulary, Map<String, NDArray> parameters, List<String> memoryKeys,
                          Config config) {
@@ -132,7 +144,7 @@ public final class DenseEncoder implements AutoCloseable {
         p.put(ARTICLE_PROJECTION, manager.create(eye.clone(), new Shape(dims, dims)));
         p.put(ARTICLE_MEMORY, manager.zeros(new Shape(memoryArticles.size() + 1, dims)));
         Config config = new Config(TYPE, dims, vocabulary.size(), 256, 384, MAX_ARTICLE_CHARS, 0.05, memoryArticles.size(), "untrained",
-                null, 0);
+                null, 0, 0, null);
         return new DenseEncoder(manager, vocabulary, p, memoryArticles, config);
     }
 
@@ -175,6 +187,16 @@ public final class DenseEncoder implements AutoCloseable {
                 }
                 encoder.bert = BertEncoder.bundled(config.pretrained(), manager);
             }
+            if (config.queryStudentDims() > 0) {
+                Path file = dir.resolve(QueryStudent.FILE);
+                if (encoder.bert == null) {
+                    throw new IOException("retriever model " + dir + " has a distilled question encoder but no pretrained encoder");
+                }
+                if (!Files.isRegularFile(file)) {
+                    throw new IOException("retriever model " + dir + " has a distilled question encoder but no " + QueryStudent.FILE);
+                }
+                encoder.student = QueryStudent.load(file, config.vocabSize(), config.queryStudentDims(), encoder.bert.dims(), manager);
+            }
             return encoder;
         } catch (IOException | RuntimeException e) {
             manager.close();
@@ -199,9 +221,30 @@ public final class DenseEncoder implements AutoCloseable {
         }
     }
 
-    /** The pretrained BERT part, if the model has one. */
+    /** The pretrained BERT part, if the model has one (with a distilled question encoder, it reads articles only). */
     public java.util.Optional<BertEncoder> pretrained() {
         return java.util.Optional.ofNullable(bert);
+    }
+
+    /**
+     * From now on questions get their pretrained half from {@code questions}, trained to imitate the
+     * pretrained encoder, instead of a BERT pass; articles are read as before, so their stored
+     * vectors stay valid ({@link #vectorId}). The model takes ownership of it.
+     */
+    public void attachQueryStudent(QueryStudent questions) {
+        if (bert == null) {
+            throw new IllegalStateException("a distilled question encoder needs a model with a pretrained encoder");
+        }
+        if (student != null && student != questions) {
+            student.close();
+        }
+        this.student = questions;
+        this.config = config.withQueryStudent(questions.dims());
+    }
+
+    /** The distilled question encoder, if the model has one. */
+    public java.util.Optional<QueryStudent> queryStudent() {
+        return java.util.Optional.ofNullable(student);
     }
 
     /** Writes the model to {@code dir} atomically, weights as {@code dtype}; its id becomes the digest of the weight file. */
@@ -223,7 +266,14 @@ public final class DenseEncoder implements AutoCloseable {
             id = digest(id + " " + config.pretrained() + " " + bert.source() + " " + b.maxQueryTokens() + " "
                     + b.maxArticleTokens() + " " + b.queryPrefix());
         }
-        config = config.withId(id);
+        String vectorId = null;
+        if (student != null) {
+            // Only the question side differs from the model it was distilled in: articles keep its vectors.
+            student.save(dir.resolve(QueryStudent.FILE), dtype);
+            vectorId = id;
+            id = digest(id + " student " + digest(dir.resolve(QueryStudent.FILE)));
+        }
+        config = config.withIds(id, vectorId);
         Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
     }
 
@@ -257,6 +307,15 @@ public final class DenseEncoder implements AutoCloseable {
 
     public String id() {
         return config.id();
+    }
+
+    /**
+     * The id that article vectors computed by this model carry in the index: the model's id, or for
+     * a model with a distilled question encoder, the id of the model it was distilled in (articles
+     * read the same, so their vectors are shared and need no new embedding pass).
+     */
+    public String vectorId() {
+        return config.vectorId() != null ? config.vectorId() : config.id();
     }
 
     /** Dimensions of the vectors the model stores and searches (the n-gram part's plus the BERT part's). */
@@ -316,17 +375,8 @@ public final class DenseEncoder implements AutoCloseable {
      * normalising ({@code memory[i]} is -1 for an article without one; null for none at all).
      */
     public NDArray forward(int[][] ids, Side side, int[] memory, NDManager scope) {
-        Padded padded = Padded.of(ids, 1f, 0f);
         int b = ids.length;
-        int l = padded.length();
-        NDArray index = scope.create(padded.ids(), new Shape(b, l));
-        NDArray maskNd = scope.create(padded.mask(), new Shape(b, l, 1));
-        NDArray embedded = index.getNDArrayInternal()
-                .embedding(index, parameters.get(EMBEDDINGS), SparseFormat.DENSE).singletonOrThrow();        // [B, L, D]
-        NDArray salience = index.getNDArrayInternal()
-                .embedding(index, parameters.get(SALIENCE), SparseFormat.DENSE).singletonOrThrow();          // [B, L, 1]
-        NDArray weights = salience.add(maskNd.sub(1f).mul(1e4f)).softmax(1);
-        NDArray pooled = embedded.mul(weights).sum(new int[] {1});                                           // [B, D]
+        NDArray pooled = pool(ids, parameters.get(EMBEDDINGS), parameters.get(SALIENCE), scope);            // [B, D]
         NDArray projected = pooled.matMul(parameters.get(side == Side.QUERY ? QUERY_PROJECTION : ARTICLE_PROJECTION));
         if (memory != null && side == Side.ARTICLE) {
             long[] rows = new long[b];
@@ -340,6 +390,21 @@ public final class DenseEncoder implements AutoCloseable {
         }
         NDArray norm = projected.square().sum(new int[] {1}, true).add(1e-12f).sqrt();
         return projected.div(norm);
+    }
+
+    /**
+     * Each text's unit embeddings ([V, D]) averaged with weights from a softmax over its units'
+     * salience ([V, 1]): [B, D].
+     */
+    static NDArray pool(int[][] ids, NDArray embeddings, NDArray salience, NDManager scope) {
+        Padded padded = Padded.of(ids, 1f, 0f);
+        Shape shape = new Shape(ids.length, padded.length());
+        NDArray index = scope.create(padded.ids(), shape);
+        NDArray maskNd = scope.create(padded.mask(), shape.add(1));
+        NDArray embedded = index.getNDArrayInternal().embedding(index, embeddings, SparseFormat.DENSE).singletonOrThrow();   // [B, L, D]
+        NDArray weights = index.getNDArrayInternal().embedding(index, salience, SparseFormat.DENSE).singletonOrThrow()      // [B, L, 1]
+                .add(maskNd.sub(1f).mul(1e4f)).softmax(1);
+        return embedded.mul(weights).sum(new int[] {1});
     }
 
     /**
@@ -375,7 +440,7 @@ public final class DenseEncoder implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = ids(texts.get(i), side);
         }
-        return withPretrained(toRows(ids, side, null), texts, side, pretrainedWeight);
+        return withPretrained(toRows(ids, side, null), ids, texts, side, pretrainedWeight);
     }
 
     /** Normalised vectors of statute articles as they are stored in the index (text and memory row). */
@@ -388,20 +453,21 @@ public final class DenseEncoder implements AutoCloseable {
             ids[i] = ids(texts.get(i), Side.ARTICLE);
             memory[i] = memoryRow(articles.get(i));
         }
-        return withPretrained(toRows(ids, Side.ARTICLE, memory), texts, Side.ARTICLE, config.pretrainedWeight());
+        return withPretrained(toRows(ids, Side.ARTICLE, memory), ids, texts, Side.ARTICLE, config.pretrainedWeight());
     }
 
     /**
      * The n-gram vectors as they are without a BERT part; with one, each row side by side with the
      * text's BERT vector, an article's halves equal and a question's scaled by {@code 1 - weight}
      * and {@code weight}, normalised again (an n-gram vector that is zero, a text without a known
-     * unit, leaves the BERT vector alone).
+     * unit, leaves the BERT vector alone). A question's BERT vector comes from the distilled question
+     * encoder when the model has one, which reads the same unit {@code ids}.
      */
-    private float[][] withPretrained(float[][] ngram, List<String> texts, Side side, double weight) {
+    private float[][] withPretrained(float[][] ngram, int[][] ids, List<String> texts, Side side, double weight) {
         if (bert == null) {
             return ngram;
         }
-        float[][] semantic = bert.encode(texts, side);
+        float[][] semantic = side == Side.QUERY && student != null ? student.encode(ids) : bert.encode(texts, side);
         float a = side == Side.ARTICLE ? 1f : (float) (1 - weight);
         float b = side == Side.ARTICLE ? 1f : (float) weight;
         float[][] out = new float[ngram.length][];
@@ -452,6 +518,9 @@ public final class DenseEncoder implements AutoCloseable {
 
     @Override
     public void close() {
+        if (student != null) {
+            student.close();
+        }
         manager.close();
     }
 }

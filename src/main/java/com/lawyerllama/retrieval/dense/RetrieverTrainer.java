@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * query's other gold articles masked out so they do not count as negatives. A step's batch
  * depends only on the seed and the step number, so a resumed run sees the same data.
  */
-public final class RetrieverTrainer {
+public final class RetrieverTrainer implements RetrieverTraining {
 
     /**
      * @param batchSize           queries per step
@@ -47,7 +47,7 @@ public final class RetrieverTrainer {
     public record StepResult(double loss, double accuracy, double gradNorm, int queries, int articles) {
     }
 
-    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[。；！？\\n])");
+    static final Pattern SENTENCE_END = Pattern.compile("(?<=[。；！？\\n])");
 
     private final DenseEncoder encoder;
     private final RetrieverData data;
@@ -209,7 +209,25 @@ public final class RetrieverTrainer {
         return n == 0 ? ids : java.util.Arrays.copyOf(kept, n);
     }
 
-    /** One optimizer step on batch {@code step}. */
+    @Override
+    public Map<String, NDArray> parameters() {
+        return encoder.parameters();
+    }
+
+    private List<Article> validationPool;
+
+    /** Recall@3 of the validation questions among {@link #validationPool} (drawn once) and their {@link #validationLoss}. */
+    @Override
+    public Validation validate() {
+        if (validationPool == null) {
+            validationPool = validationPool(data, settings.seed());
+        }
+        double recall = data.validation().isEmpty() ? Double.NaN
+                : recallAtK(encoder, data.validation(), validationPool, embed(encoder, validationPool), 3)[0];
+        return new Validation(validationLoss(encoder, data, settings.temperature()), recall, validationPool.size());
+    }
+
+    @Override
     public StepResult step(int step, AdamW optimizer, double lr, double weightDecay, double gradClip) {
         Map<String, NDArray> params = encoder.parameters();
         if (!params.values().iterator().next().hasGradient()) {

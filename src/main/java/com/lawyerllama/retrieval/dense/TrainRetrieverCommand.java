@@ -4,6 +4,7 @@ import com.lawyerllama.cli.HeadlessSpring;
 import com.lawyerllama.cli.UsageException;
 import com.lawyerllama.llama.LlamaCli;
 import com.lawyerllama.retrieval.ArticleIndexStatus;
+import com.lawyerllama.training.BaseModel;
 import com.lawyerllama.training.DistractorArticles;
 import com.lawyerllama.training.RandomStatuteDistractors;
 import com.lawyerllama.training.TrainCommand;
@@ -21,7 +22,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code train-retriever --out runs/retriever}: trains the dense article retriever headless, the
- * same run as {@code POST /admin/training/runs {"planName": "retriever"}}. Hard negatives come from
+ * same run as {@code POST /admin/training/runs {"planName": "retriever"}}; {@code --plan
+ * retriever-distil --base DIR} distils the question encoder of a model trained with a pretrained
+ * encoder. Hard negatives come from
  * BM25 over the article index, so the service's Elasticsearch is started (as for {@code import});
  * {@code --no-hard-negatives} trains without it. Running it again on the same {@code --out}
  * resumes from the last checkpoint.
@@ -35,6 +38,10 @@ public final class TrainRetrieverCommand implements Callable<Integer> {
 
     @Option(names = "--plan", defaultValue = "retriever", paramLabel = "FILE|NAME", description = "A retriever plan (default ${DEFAULT-VALUE}).")
     String plan;
+
+    @Option(names = "--base", paramLabel = "DIR",
+            description = "The retriever model a distillation plan (e.g. retriever-distil) starts from: one with a pretrained encoder.")
+    Path base;
 
     @Option(names = "--data-root", defaultValue = "../shared/data", description = "Root that plan paths are relative to (default ${DEFAULT-VALUE}).")
     Path dataRoot;
@@ -52,21 +59,31 @@ public final class TrainRetrieverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LlamaCli.threads(threads);
+        TrainingPlan p;
         if (!Files.isRegularFile(out.resolve(TrainingRun.STATE))) {
-            TrainingPlan p = TrainCommand.loadPlan(plan);
+            p = TrainCommand.loadPlan(plan);
             if (!p.trainsRetriever()) {
                 throw new UsageException("plan '" + p.name() + "' does not train the retriever (its stages need objective 'retriever')");
             }
-            List<String> problems = p.validate(dataRoot);
+            List<String> problems = new ArrayList<>(p.validate(dataRoot));
+            BaseModel from = base == null ? null : new BaseModel(base.toString(), null, 0, 0, 0, 0, null, null, null, null);
+            if (p.startsFromRetrieverModel()) {
+                problems.addAll(from == null ? List.of("--base: plan '" + p.name() + "' starts from a retriever model "
+                        + "with a pretrained encoder; name its directory") : from.validateRetrieverModel(dataRoot));
+            } else if (from != null) {
+                problems.add("--base: plan '" + p.name() + "' trains from its own data; give no --base");
+            }
             if (!problems.isEmpty()) {
                 throw new UsageException("the plan cannot run:\n  " + String.join("\n  ", problems));
             }
-            TrainingRun.create(out, out.getFileName().toString(), p, null);
+            TrainingRun.create(out, out.getFileName().toString(), p, from);
         } else {
+            p = TrainingPlan.read(out.resolve(TrainingRun.PLAN));
             System.err.println("resuming the run in " + out);
         }
         DistractorArticles random = new RandomStatuteDistractors(dataRoot.resolve("laws"));
-        if (!hardNegatives) {
+        boolean mines = p.stages().stream().anyMatch(s -> s.retriever() != null && !s.retriever().distilQueryEncoder());
+        if (!hardNegatives || !mines) {    // distillation searches nothing: no index needed
             return TrainCommand.execute(out, dataRoot, random, System.err);
         }
         try (ConfigurableApplicationContext context = HeadlessSpring.start(springArgs)) {

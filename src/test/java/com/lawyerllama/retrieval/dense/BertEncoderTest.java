@@ -239,6 +239,59 @@ class BertEncoderTest {
         }
     }
 
+    /**
+     * A distilled question encoder replaces BERT on the question side only: the model answers
+     * questions differently, gives every article the vector it had, and so carries the vector id of
+     * the model it was distilled in (the index needs no new pass); it is saved and loaded with the
+     * student's weights, and a directory that lost them is refused.
+     */
+    @Test
+    void aDistilledQuestionEncoderKeepsTheArticleVectorsAndTheirId(@TempDir Path dir) throws IOException {
+        List<String> texts = new ArrayList<>(articles);
+        texts.addAll(questions);
+        try (DenseEncoder model = DenseEncoder.random(NgramVocabulary.build(texts, 1, 100_000), 32, 3, manager)) {
+            model.attachPretrained(BGE, BertEncoder.bundled(BGE, manager), 0.5);
+            Path base = dir.resolve("base");
+            model.save(base, SafetensorsReader.DType.F16);
+            String baseId = model.id();
+            assertThat(model.vectorId()).isEqualTo(baseId);
+            float[] question = model.encodeQuery(questions.get(0));
+            float[] article = model.encode(List.of(articles.get(0)), DenseEncoder.Side.ARTICLE)[0];
+            assertThatThrownBy(() -> DenseEncoder.random(model.vocabulary(), 8, 1, manager)
+                    .attachQueryStudent(QueryStudent.random(model.config().vocabSize(), 8, 512, 1, manager)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("needs a model with a pretrained encoder");
+
+            model.attachQueryStudent(QueryStudent.random(model.config().vocabSize(), 16, bge.dims(), 7, model.manager()));
+            assertThat(model.config().queryStudentDims()).isEqualTo(16);
+            float[] distilled = model.encodeQuery(questions.get(0));
+            assertThat(distilled).hasSize(question.length);
+            assertThat(dot(distilled, distilled)).isCloseTo(1.0, within(1e-5));
+            assertThat(dot(distilled, question)).isLessThan(0.9999);
+            assertThat(model.encode(List.of(articles.get(0)), DenseEncoder.Side.ARTICLE)[0]).containsExactly(article, within(1e-6f));
+
+            Path student = dir.resolve("student");
+            model.save(student, SafetensorsReader.DType.F16);
+            assertThat(model.vectorId()).isEqualTo(baseId);
+            assertThat(model.id()).isNotEqualTo(baseId);
+            assertThat(student.resolve(QueryStudent.FILE)).isRegularFile();
+            assertThat(Files.readString(student.resolve("config.json"))).contains("\"vectorId\" : \"" + baseId + "\"");
+            try (DenseEncoder loaded = DenseEncoder.load(student, manager)) {
+                assertThat(loaded.id()).isEqualTo(model.id());
+                assertThat(loaded.vectorId()).isEqualTo(baseId);
+                assertThat(loaded.queryStudent()).isPresent();
+                assertThat(dot(loaded.encodeQuery(questions.get(0)), distilled)).isGreaterThan(0.9999);    // F16 weights
+                assertThat(dot(loaded.encode(List.of(articles.get(0)), DenseEncoder.Side.ARTICLE)[0], article)).isGreaterThan(0.9999);
+            }
+            try (DenseEncoder loaded = DenseEncoder.load(base, manager)) {
+                assertThat(loaded.queryStudent()).isEmpty();
+                assertThat(dot(loaded.encodeQuery(questions.get(0)), question)).isGreaterThan(0.9999);
+            }
+            Files.delete(student.resolve(QueryStudent.FILE));
+            assertThatThrownBy(() -> DenseEncoder.load(student, manager)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("has a distilled question encoder but no " + QueryStudent.FILE);
+        }
+    }
+
     private static void deleteTree(Path dir) throws IOException {
         try (var files = Files.walk(dir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -1,0 +1,220 @@
+package com.lawyerllama.retrieval.dense;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import com.lawyerllama.law.Article;
+import com.lawyerllama.training.AdamW;
+import com.lawyerllama.training.Trainer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+/**
+ * Distils a retriever model's pretrained encoder (BERT) into a {@link QueryStudent} for its
+ * question side. Every training text (legal questions and statute sentences) is encoded once by the
+ * pretrained encoder as a question; the student learns to give the same vector from the text's
+ * character units alone, by the cosine between the two. Articles are untouched: the model keeps its
+ * article vectors and the index needs no new pass, while a question costs an n-gram lookup instead
+ * of a BERT pass. The n-gram half of the model is frozen too.
+ *
+ * <p>A step's batch depends only on the seed and the step number, so a resumed run sees the same
+ * data; the pretrained encoder's vectors are computed again when a run resumes.
+ */
+public final class QueryDistiller implements RetrieverTraining {
+
+    /**
+     * @param batchSize    texts per step
+     * @param studentDims  width of the student's unit embeddings (used when the model has no student yet)
+     * @param unitDropout  share of a training text's units dropped at random
+     * @param poolArticles random corpus articles that validation ranks the validation questions' gold articles among
+     * @param seed         draws the student's first weights, the batches and the validation pool
+     */
+    public record Settings(int batchSize, int studentDims, double unitDropout, int poolArticles, long seed) {
+    }
+
+    private final DenseEncoder encoder;
+    private final QueryStudent student;
+    private final RetrieverData data;
+    private final Settings settings;
+    private final int[][] ids;
+    private final float[][] targets;
+    private float[][] validationTargets;
+    private List<Article> pool;
+    private float[][] poolVectors;
+
+    /**
+     * Encodes {@code texts} with the model's pretrained encoder (reporting how many are done to
+     * {@code progress}, which may throw to stop) and gives the model a student if it has none.
+     */
+    public QueryDistiller(DenseEncoder encoder, List<String> texts, RetrieverData data, Settings settings, IntConsumer progress) {
+        BertEncoder teacher = encoder.pretrained().orElseThrow(() -> new IllegalStateException(
+                "distilling a question encoder needs a retriever model with a pretrained encoder"));
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException("no texts to distil the question encoder on");
+        }
+        this.encoder = encoder;
+        this.data = data;
+        this.settings = settings;
+        this.ids = new int[texts.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = encoder.ids(texts.get(i), DenseEncoder.Side.QUERY);
+        }
+        this.targets = teacherVectors(teacher, texts, progress);
+        this.student = encoder.queryStudent().orElseGet(() -> {
+            QueryStudent fresh = QueryStudent.random(encoder.config().vocabSize(), settings.studentDims(), teacher.dims(),
+                    settings.seed(), encoder.manager());
+            encoder.attachQueryStudent(fresh);
+            return fresh;
+        });
+    }
+
+    private static float[][] teacherVectors(BertEncoder teacher, List<String> texts, IntConsumer progress) {
+        float[][] out = new float[texts.size()][];
+        for (int from = 0; from < texts.size(); from += 64) {
+            float[][] v = teacher.encode(texts.subList(from, Math.min(texts.size(), from + 64)), DenseEncoder.Side.QUERY);
+            System.arraycopy(v, 0, out, from, v.length);
+            progress.accept(from + v.length);
+        }
+        return out;
+    }
+
+    /**
+     * What the student learns from: {@code questions}, plus single sentences of random statute
+     * articles (at least 8 characters) so that {@code sentenceShare} of the whole are statute
+     * language; drawn with {@code seed}.
+     */
+    public static List<String> trainingTexts(List<String> questions, List<Article> corpus, double sentenceShare, long seed) {
+        List<String> texts = new ArrayList<>(questions);
+        if (sentenceShare <= 0 || corpus.isEmpty()) {
+            return texts;
+        }
+        long wanted = Math.round(questions.size() * sentenceShare / (1 - sentenceShare));
+        Random random = new Random(seed);
+        for (int attempts = 0; texts.size() - questions.size() < wanted && attempts < wanted * 20; attempts++) {
+            Article a = corpus.get(random.nextInt(corpus.size()));
+            String[] sentences = RetrieverTrainer.SENTENCE_END.split(a.text());
+            String s = sentences[random.nextInt(sentences.length)].strip();
+            if (s.length() >= 8) {
+                texts.add(s);
+            }
+        }
+        return texts;
+    }
+
+    /** How many texts the student learns from. */
+    public int texts() {
+        return ids.length;
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+        return student.parameters();
+    }
+
+    @Override
+    public RetrieverTrainer.StepResult step(int step, AdamW optimizer, double lr, double weightDecay, double gradClip) {
+        Map<String, NDArray> params = student.parameters();
+        if (!params.values().iterator().next().hasGradient()) {
+            params.values().forEach(p -> p.setRequiresGradient(true));
+        }
+        Random random = new Random(settings.seed() * 1_000_003L + step);
+        int b = Math.min(settings.batchSize(), ids.length);
+        int[][] batch = new int[b][];
+        int dims = targets[0].length;
+        float[] target = new float[b * dims];
+        for (int i = 0; i < b; i++) {
+            int k = random.nextInt(ids.length);
+            batch[i] = drop(ids[k], random);
+            System.arraycopy(targets[k], 0, target, i * dims, dims);
+        }
+        try (NDManager scope = encoder.manager().newSubManager()) {
+            double loss;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray l = cosineLoss(student.forward(batch, scope), scope.create(target, new Shape(b, dims)));
+                collector.backward(l);
+                loss = l.getFloat();
+            }
+            Map<String, NDArray> grads = new LinkedHashMap<>();
+            params.forEach((name, p) -> {
+                NDArray g = p.getGradient();
+                g.attach(scope);
+                grads.put(name, g);
+            });
+            double norm = Trainer.clipGradients(grads, gradClip);
+            if (Double.isFinite(norm)) {
+                optimizer.step(params, grads, lr, weightDecay);
+            }
+            params.values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));
+            return new RetrieverTrainer.StepResult(loss, Double.NaN, norm, b, 0);
+        }
+    }
+
+    /** 1 minus the mean cosine of unit-length rows. */
+    private static NDArray cosineLoss(NDArray student, NDArray teacher) {
+        return student.mul(teacher).sum(new int[] {1}).mean().neg().add(1f);
+    }
+
+    private int[] drop(int[] units, Random random) {
+        if (settings.unitDropout() <= 0 || units.length < 4) {
+            return units;
+        }
+        int[] kept = new int[units.length];
+        int n = 0;
+        for (int id : units) {
+            if (random.nextDouble() >= settings.unitDropout()) {
+                kept[n++] = id;
+            }
+        }
+        return n == 0 ? units : java.util.Arrays.copyOf(kept, n);
+    }
+
+    /**
+     * The validation questions' loss (1 minus the mean cosine between the student's and the
+     * pretrained encoder's vectors) and their recall@3 with the whole model (n-gram half and
+     * student) among their gold articles and {@code poolArticles} random ones, whose vectors, being
+     * frozen, are computed once.
+     */
+    @Override
+    public Validation validate() {
+        List<RetrieverData.Pair> questions = data.validation();
+        if (questions.isEmpty()) {
+            return new Validation(Double.NaN, Double.NaN, 0);
+        }
+        if (pool == null) {
+            List<String> texts = questions.stream().map(RetrieverData.Pair::query).toList();
+            validationTargets = teacherVectors(encoder.pretrained().orElseThrow(), texts, done -> { });
+            Map<String, Article> drawn = new LinkedHashMap<>();
+            questions.forEach(p -> p.gold().forEach(g -> drawn.putIfAbsent(RetrieverTrainer.key(g), g)));
+            Random random = new Random(settings.seed());
+            for (int i = 0; i < settings.poolArticles() && !data.corpus().isEmpty(); i++) {
+                Article a = data.corpus().get(random.nextInt(data.corpus().size()));
+                drawn.putIfAbsent(RetrieverTrainer.key(a), a);
+            }
+            pool = new ArrayList<>(drawn.values());
+            poolVectors = RetrieverTrainer.embed(encoder, pool);
+        }
+        int[][] q = new int[questions.size()][];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = encoder.ids(questions.get(i).query(), DenseEncoder.Side.QUERY);
+        }
+        int dims = validationTargets[0].length;
+        float[] target = new float[q.length * dims];
+        for (int i = 0; i < q.length; i++) {
+            System.arraycopy(validationTargets[i], 0, target, i * dims, dims);
+        }
+        double loss;
+        try (NDManager scope = encoder.manager().newSubManager()) {
+            loss = cosineLoss(student.forward(q, scope), scope.create(target, new Shape(q.length, dims))).getFloat();
+        }
+        double recall = RetrieverTrainer.recallAtK(encoder, questions, pool, poolVectors, 3)[0];
+        return new Validation(loss, recall, pool.size());
+    }
+}
