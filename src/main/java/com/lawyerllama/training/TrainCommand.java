@@ -138,6 +138,10 @@ public final class TrainCommand implements Callable<Integer> {
                 err.printf(Locale.ROOT, "\r%-28s [%s%s] %d/%d loss %.3f %.0f tok/s   ", stage, "#".repeat(filled),
                         " ".repeat(width - filled), step, steps, ((Number) m.get("loss")).doubleValue(),
                         ((Number) m.get("tokensPerSecond")).doubleValue());
+            } else if (type.equals("data") && data instanceof Map<?, ?> m && m.get("textsEncoded") != null) {
+                err.printf(Locale.ROOT, "\r%-28s teacher vectors %s/%s   ", stage, m.get("textsEncoded"), m.get("texts"));
+            } else if (type.equals("data") && data instanceof Map<?, ?> m && m.get("nearMissesSearched") != null) {
+                err.printf(Locale.ROOT, "\r%-28s hard negatives searched for %s questions   ", stage, m.get("nearMissesSearched"));
             } else if (type.equals("validation") && data instanceof Map<?, ?> m) {
                 err.printf(Locale.ROOT, "\r%-28s validation loss %.3f at step %s%n", stage, ((Number) m.get("loss")).doubleValue(), m.get("step"));
             }

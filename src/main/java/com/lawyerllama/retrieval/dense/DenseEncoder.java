@@ -238,6 +238,10 @@ public final class DenseEncoder implements AutoCloseable {
         if (student != null && student != questions) {
             student.close();
         }
+        if (config.vectorId() == null && !"untrained".equals(config.id())) {
+            // the index's vectors carry the id this model was saved under (ids written by earlier versions included)
+            config = config.withIds(config.id(), config.id());
+        }
         this.student = questions;
         this.config = config.withQueryStudent(questions.dims());
     }
@@ -270,8 +274,8 @@ public final class DenseEncoder implements AutoCloseable {
         if (student != null) {
             // Only the question side differs from the model it was distilled in: articles keep its vectors.
             student.save(dir.resolve(QueryStudent.FILE), dtype);
-            vectorId = id;
-            id = digest(id + " student " + digest(dir.resolve(QueryStudent.FILE)));
+            vectorId = config.vectorId() != null ? config.vectorId() : id;
+            id = digest(vectorId + " student " + digest(dir.resolve(QueryStudent.FILE)));
         }
         config = config.withIds(id, vectorId);
         Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");

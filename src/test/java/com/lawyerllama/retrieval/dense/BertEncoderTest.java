@@ -286,6 +286,23 @@ class BertEncoderTest {
                 assertThat(loaded.queryStudent()).isEmpty();
                 assertThat(dot(loaded.encodeQuery(questions.get(0)), question)).isGreaterThan(0.9999);
             }
+            // A base saved by an earlier version, whose id was computed otherwise: the index's vectors carry
+            // the id in its config.json, so that is the vector id a student distilled from it keeps.
+            Path older = dir.resolve("older");
+            model.save(older, SafetensorsReader.DType.F16);
+            Files.delete(older.resolve(QueryStudent.FILE));
+            Files.writeString(older.resolve("config.json"), Files.readString(older.resolve("config.json"))
+                    .replace("\"id\" : \"" + model.id() + "\"", "\"id\" : \"0123456789abcdef\"")
+                    .replace("\"vectorId\" : \"" + baseId + "\"", "\"vectorId\" : null")
+                    .replaceAll("\"queryStudentDims\" : \\d+", "\"queryStudentDims\" : 0"));
+            try (DenseEncoder loaded = DenseEncoder.load(older, manager)) {
+                assertThat(loaded.vectorId()).isEqualTo("0123456789abcdef");
+                loaded.attachQueryStudent(QueryStudent.random(loaded.config().vocabSize(), 16, bge.dims(), 7, loaded.manager()));
+                loaded.save(dir.resolve("older-student"), SafetensorsReader.DType.F16);
+                assertThat(loaded.vectorId()).isEqualTo("0123456789abcdef");
+                assertThat(loaded.id()).isNotEqualTo("0123456789abcdef");
+            }
+
             Files.delete(student.resolve(QueryStudent.FILE));
             assertThatThrownBy(() -> DenseEncoder.load(student, manager)).isInstanceOf(IOException.class)
                     .hasMessageContaining("has a distilled question encoder but no " + QueryStudent.FILE);
