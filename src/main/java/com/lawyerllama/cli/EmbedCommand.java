@@ -49,7 +49,7 @@ public final class EmbedCommand implements Callable<Integer> {
             ActiveRetrieverModel models = context.getBean(ActiveRetrieverModel.class);
             try (ActiveRetrieverModel.Lease lease = models.acquire().orElseThrow(() -> new UsageException(
                     "no retriever model: " + models.absence() + "; give --model DIR"))) {
-                System.err.printf("model %s (%d dims) from %s%n", lease.id(), lease.encoder().dims(), lease.path());
+                System.err.printf("model %s (vectors %s, %d dims) from %s%n", lease.encoder().id(), lease.id(), lease.encoder().dims(), lease.path());
                 ProgressBar bar = new ProgressBar("embed");
                 EmbedReport report;
                 try {

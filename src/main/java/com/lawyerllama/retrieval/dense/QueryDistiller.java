@@ -132,7 +132,7 @@ public final class QueryDistiller implements RetrieverTraining {
         float[] target = new float[b * dims];
         for (int i = 0; i < b; i++) {
             int k = random.nextInt(ids.length);
-            batch[i] = drop(ids[k], random);
+            batch[i] = RetrieverTrainer.dropUnits(ids[k], settings.unitDropout(), random);
             System.arraycopy(targets[k], 0, target, i * dims, dims);
         }
         try (NDManager scope = encoder.manager().newSubManager()) {
@@ -162,19 +162,6 @@ public final class QueryDistiller implements RetrieverTraining {
         return student.mul(teacher).sum(new int[] {1}).mean().neg().add(1f);
     }
 
-    private int[] drop(int[] units, Random random) {
-        if (settings.unitDropout() <= 0 || units.length < 4) {
-            return units;
-        }
-        int[] kept = new int[units.length];
-        int n = 0;
-        for (int id : units) {
-            if (random.nextDouble() >= settings.unitDropout()) {
-                kept[n++] = id;
-            }
-        }
-        return n == 0 ? units : java.util.Arrays.copyOf(kept, n);
-    }
 
     /**
      * The validation questions' loss (1 minus the mean cosine between the student's and the

@@ -196,13 +196,18 @@ public final class RetrieverTrainer implements RetrieverTraining {
     }
 
     private int[] drop(int[] ids, Random random) {
-        if (random == null || settings.unitDropout() <= 0 || ids.length < 4) {
+        return random == null ? ids : dropUnits(ids, settings.unitDropout(), random);
+    }
+
+    /** {@code ids} with each unit dropped with probability {@code share}; short texts, and texts that would lose every unit, stay whole. */
+    static int[] dropUnits(int[] ids, double share, Random random) {
+        if (share <= 0 || ids.length < 4) {
             return ids;
         }
         int[] kept = new int[ids.length];
         int n = 0;
         for (int id : ids) {
-            if (random.nextDouble() >= settings.unitDropout()) {
+            if (random.nextDouble() >= share) {
                 kept[n++] = id;
             }
         }
