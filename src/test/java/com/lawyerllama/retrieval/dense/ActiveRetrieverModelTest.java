@@ -91,4 +91,34 @@ class ActiveRetrieverModelTest {
                     .containsEntry("dims", 16);
         }
     }
+
+    /**
+     * A model with a distilled question encoder is served under its own id, while the index's
+     * vectors are looked up by the id of the model it was distilled in (its articles read the same).
+     */
+    @Test
+    void aDistilledModelLooksUpItsBasesVectors(@TempDir Path tmp) throws Exception {
+        NgramVocabulary vocabulary = NgramVocabulary.build(List.of("当事人可以约定一方向对方给付定金", "定金合同自实际交付定金时成立"), 1, 1000);
+        String baseId;
+        String distilledId;
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
+             DenseEncoder encoder = DenseEncoder.random(vocabulary, 16, 3, manager)) {
+            encoder.attachPretrained("bge-small-zh-v1.5", BertEncoder.bundled("bge-small-zh-v1.5", manager), 0.5);
+            encoder.save(tmp.resolve("base"), SafetensorsReader.DType.F32);
+            baseId = encoder.id();
+            encoder.attachQueryStudent(QueryStudent.random(vocabulary.size(), 8, 512, 4, encoder.manager()));
+            encoder.save(tmp.resolve("distilled"), SafetensorsReader.DType.F32);
+            distilledId = encoder.id();
+        }
+        try (ActiveRetrieverModel model = new ActiveRetrieverModel(withModelPath(tmp.resolve("distilled").toString()))) {
+            assertThat(model.activeId()).hasValue(baseId);
+            try (ActiveRetrieverModel.Lease lease = model.acquire().orElseThrow()) {
+                assertThat(lease.id()).isEqualTo(baseId);
+                assertThat(lease.encoder().id()).isEqualTo(distilledId);
+                assertThat(lease.encoder().encodeQuery("定金")).hasSize(16 + 512);
+            }
+            assertThat(model.describe()).containsEntry("id", distilledId).containsEntry("vectorId", baseId)
+                    .containsEntry("questionEncoder", "distilled (8-dim unit embeddings)");
+        }
+    }
 }
