@@ -401,7 +401,8 @@ public final class TrainingRun {
              DenseEncoder encoder = trainerState != null || stageIndex > 0 ? DenseEncoder.load(previous, root)
                      : plan.startsFromRetrieverModel() ? DenseEncoder.load(base.modelDir(dataRoot), root)
                      : newEncoder(settings, corpus, data, root);
-             RetrieverTraining trainer = retrieverTraining(stage, stageIndex, settings, encoder, data, corpus, questionSets);
+             RetrieverTraining trainer = retrieverTraining(stage, stageIndex, settings, encoder, data, corpus, questionSets,
+                     startStep == 0);
              AdamW optimizer = new AdamW(encoder.manager())) {
             if (trainerState != null) {
                 optimizer.load(previous.resolve(OPTIMIZER), trainer.parameters(), trainerState.get("adamSteps").asInt());
@@ -499,7 +500,7 @@ public final class TrainingRun {
      */
     private RetrieverTraining retrieverTraining(TrainingPlan.Stage stage, int stageIndex, TrainingPlan.Retriever settings,
                                                 DenseEncoder encoder, RetrieverData data, List<Article> corpus,
-                                                List<TrainingPlan.DatasetSpec> questionSets) {
+                                                List<TrainingPlan.DatasetSpec> questionSets, boolean firstStart) {
         long seed = plan.seed() + stageIndex;
         if (!settings.distilQueryEncoder()) {
             return new RetrieverTrainer(encoder, data, new RetrieverTrainer.Settings(stage.batchSize(),
@@ -514,8 +515,10 @@ public final class TrainingRun {
         data.fit().forEach(p -> questions.add(p.query()));
         for (TrainingPlan.DatasetSpec d : questionSets) {
             DatasetReaders.Read read = DatasetReaders.read(d.format(), dataRoot.resolve(d.path()), d.limit());
-            read.problems().stream().limit(MAX_REPORTED_PROBLEMS).forEach(status.dataProblems::add);
-            status.malformedRecords += read.malformed();
+            if (firstStart) {    // a resumed run reads them again, but has counted them already
+                read.problems().stream().limit(MAX_REPORTED_PROBLEMS).forEach(status.dataProblems::add);
+                status.malformedRecords += read.malformed();
+            }
             for (Example e : read.examples()) {
                 if (e instanceof Example.Dialogue dialogue && !dialogue.turns().isEmpty()) {
                     List<String> asked = dialogue.turns().stream().map(Example.Turn::human).toList();

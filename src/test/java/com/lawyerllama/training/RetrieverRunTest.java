@@ -143,7 +143,13 @@ class RetrieverRunTest {
             model.save(baseDir, SafetensorsReader.DType.F16);
             baseId = model.id();
         }
-        TrainingPlan plan = shortDistilPlan();
+        // one more question set, with a malformed record that must be reported once, not again on resume
+        Path extra = data.resolve("extra.json");
+        Files.writeString(extra, "[{\"instruction\": \"邻居家的狗咬伤了我的孩子，谁来赔偿？\", \"output\": \"…\"}, {\"output\": \"no question\"}]");
+        ObjectNode json = (ObjectNode) TrainingPlan.JSON.readTree(shortDistilPlan().toJson());
+        ((ArrayNode) json.get("stages").get(0).get("datasets")).addObject().put("format", "alpaca").put("path", extra.toString())
+                .put("weight", 1);
+        TrainingPlan plan = TrainingPlan.fromJson(json);
         assertThat(plan.startsFromRetrieverModel()).isTrue();
         DistractorArticles distractors = new RandomStatuteDistractors(dataRoot.resolve("laws"));
         TrainingRuns runs = new TrainingRuns(data.resolve("runs"), dataRoot, distractors, 1);
@@ -161,11 +167,13 @@ class RetrieverRunTest {
         restarted.shutdown();
         assertThat(after.state).as(after.error).isEqualTo(RunStatus.State.SUCCEEDED);
         assertThat(after.resumes).isEqualTo(1);
+        assertThat(after.malformedRecords).isEqualTo(1);
+        assertThat(after.dataProblems).singleElement().asString().contains("instruction");
 
         List<JsonNode> metrics = Files.readAllLines(data.resolve("runs").resolve(id).resolve(TrainingRun.METRICS)).stream()
                 .map(TrainingPlan.JSON::readTree).toList();
         JsonNode distillation = metrics.stream().filter(m -> m.get("type").asString().equals("distillation")).findFirst().orElseThrow();
-        assertThat(distillation.get("questions").asInt()).as("zixun's training questions and 100 legal-advice ones").isBetween(800, 1000);
+        assertThat(distillation.get("questions").asInt()).as("zixun's training questions, 100 legal-advice ones and one more").isBetween(800, 1000);
         assertThat(distillation.get("statuteSentences").asDouble() / distillation.get("questions").asInt()).isCloseTo(0.25,
                 org.assertj.core.api.Assertions.within(0.01));
         assertThat(metrics.stream().filter(m -> m.get("type").asString().equals("validation")))
