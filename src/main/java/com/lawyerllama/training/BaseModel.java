@@ -25,9 +25,14 @@ public record BaseModel(String path, String init, int hiddenSize, int intermedia
             return null;
         }
         if (node.isString()) {
-            return node.asString().equals("random") ? null : new BaseModel(node.asString(), null, 0, 0, 0, 0, null, null, null, null);
+            return node.asString().equals("random") ? null : directory(node.asString());
         }
         return TrainingPlan.JSON.treeToValue(node, BaseModel.class);
+    }
+
+    /** A base that is a model directory (a Hugging Face model, or a retriever model for distillation). */
+    public static BaseModel directory(String path) {
+        return new BaseModel(path, null, 0, 0, 0, 0, null, null, null, null);
     }
 
     /** A path as given, else under the data root. */

@@ -51,7 +51,7 @@ public final class TrainCommand implements Callable<Integer> {
         PrintStream err = System.err;
         if (!Files.isRegularFile(out.resolve(TrainingRun.STATE))) {
             TrainingPlan p = loadPlan(plan);
-            BaseModel b = base.equals("random") ? randomBase(shape, tokenizer) : new BaseModel(base, null, 0, 0, 0, 0, null, null, null, null);
+            BaseModel b = base.equals("random") ? randomBase(shape, tokenizer) : BaseModel.directory(base);
             List<String> problems = new java.util.ArrayList<>(p.validate(dataRoot));
             problems.addAll(b.validate(dataRoot));
             if (!problems.isEmpty()) {

@@ -319,6 +319,12 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
         if (corpora != 1) {
             problems.add(at + "a retriever stage needs exactly one 'statutes' dataset (the articles to retrieve), got " + corpora);
         }
+        if (r.dims() < 8 || r.dims() > 1024) {    // the n-gram vectors', or in distillation the student's unit embeddings
+            problems.add(at + "retriever.dims must be in [8, 1024], got " + r.dims());
+        }
+        if (r.unitDropout() < 0 || r.unitDropout() >= 0.9) {
+            problems.add(at + "retriever.unitDropout must be in [0, 0.9), got " + r.unitDropout());
+        }
         if (r.distilQueryEncoder()) {
             boolean earlierAttaches = stages.subList(0, index).stream()
                     .anyMatch(e -> e.retriever() != null && e.retriever().pretrained() != null);
@@ -329,23 +335,14 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
             if (r.pretrained() != null) {
                 problems.add(at + "retriever.pretrained cannot be set in a stage that distils the question encoder");
             }
-            if (r.dims() < 8 || r.dims() > 1024) {
-                problems.add(at + "retriever.dims (the student's unit embeddings) must be in [8, 1024], got " + r.dims());
-            }
             if (r.selfSupervisedShare() < 0 || r.selfSupervisedShare() >= 1) {
                 problems.add(at + "retriever.selfSupervisedShare (statute sentences among the texts) must be in [0, 1), got "
                         + r.selfSupervisedShare());
-            }
-            if (r.unitDropout() < 0 || r.unitDropout() >= 0.9) {
-                problems.add(at + "retriever.unitDropout must be in [0, 0.9), got " + r.unitDropout());
             }
             if (r.randomNegatives() < 0 || r.randomNegatives() > 20_000) {
                 problems.add(at + "retriever.randomNegatives (validation pool) must be in [0, 20000], got " + r.randomNegatives());
             }
             return problems;
-        }
-        if (r.dims() < 8 || r.dims() > 1024) {
-            problems.add(at + "retriever.dims must be in [8, 1024], got " + r.dims());
         }
         if (r.vocabSize() < 100) {
             problems.add(at + "retriever.vocabSize must be at least 100, got " + r.vocabSize());
@@ -358,9 +355,6 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
         }
         if (r.selfSupervisedShare() < 0 || r.selfSupervisedShare() > 1) {
             problems.add(at + "retriever.selfSupervisedShare must be in [0, 1], got " + r.selfSupervisedShare());
-        }
-        if (r.unitDropout() < 0 || r.unitDropout() >= 0.9) {
-            problems.add(at + "retriever.unitDropout must be in [0, 0.9), got " + r.unitDropout());
         }
         if (r.randomNegatives() < 0 || r.randomNegatives() > 4096) {
             problems.add(at + "retriever.randomNegatives must be in [0, 4096], got " + r.randomNegatives());

@@ -28,18 +28,50 @@ import tools.jackson.databind.node.ObjectNode;
  */
 class RetrieverRunTest {
 
-    static TrainingPlan shortPlan() {
-        ObjectNode plan = (ObjectNode) TrainingPlan.JSON.readTree(TrainingPlan.builtIn("retriever-bge").toJson());
+    /** A shipped plan cut to 12 steps of 16, a checkpoint every 4 and validation every 6; its first stage is edited through {@code stage}. */
+    private static TrainingPlan shortened(String builtIn, java.util.function.Consumer<ObjectNode> stage) {
+        ObjectNode plan = (ObjectNode) TrainingPlan.JSON.readTree(TrainingPlan.builtIn(builtIn).toJson());
         plan.put("checkpointEvery", 4);
         plan.put("evalEvery", 6);
-        ObjectNode stage = (ObjectNode) plan.get("stages").get(0);
-        stage.put("steps", 12);
-        stage.put("batchSize", 16);
-        ObjectNode r = (ObjectNode) stage.get("retriever");
-        r.put("dims", 32);
-        r.put("vocabSize", 20000);
-        r.put("randomNegatives", 16);
+        ObjectNode first = (ObjectNode) plan.get("stages").get(0);
+        first.put("steps", 12);
+        first.put("batchSize", 16);
+        stage.accept(first);
         return TrainingPlan.fromJson(plan);
+    }
+
+    /**
+     * Submits {@code plan}, stops the runner after its first mid-stage checkpoint (the run is left
+     * RUNNING), starts a new runner that resumes it, and returns the run's status once it ended.
+     */
+    private static RunStatus stoppedAndResumed(Path runsDir, Path dataRoot, DistractorArticles distractors, TrainingPlan plan,
+                                               BaseModel base) throws Exception {
+        TrainingRuns runs = new TrainingRuns(runsDir, dataRoot, distractors, 1);
+        String id = runs.submit(plan, base).id;
+        TrainingResumeTest.await(runs, id, s -> s.lastCheckpoint != null && s.lastCheckpoint.contains("-step"), Duration.ofMinutes(3));
+        runs.shutdown();
+        assertThat(runs.get(id).state).isEqualTo(RunStatus.State.RUNNING);
+
+        TrainingRuns restarted = new TrainingRuns(runsDir, dataRoot, distractors, 1);
+        restarted.resumeUnfinished();
+        RunStatus after = TrainingResumeTest.await(restarted, id, RunStatus::ended, Duration.ofMinutes(3));
+        restarted.shutdown();
+        assertThat(after.state).as(after.error).isEqualTo(RunStatus.State.SUCCEEDED);
+        assertThat(after.resumes).isEqualTo(1);
+        return after;
+    }
+
+    private static List<JsonNode> metrics(Path runsDir, RunStatus run) throws java.io.IOException {
+        return Files.readAllLines(runsDir.resolve(run.id).resolve(TrainingRun.METRICS)).stream().map(TrainingPlan.JSON::readTree).toList();
+    }
+
+    static TrainingPlan shortPlan() {
+        return shortened("retriever-bge", stage -> {
+            ObjectNode r = (ObjectNode) stage.get("retriever");
+            r.put("dims", 32);
+            r.put("vocabSize", 20000);
+            r.put("randomNegatives", 16);
+        });
     }
 
     @Test
@@ -67,22 +99,12 @@ class RetrieverRunTest {
         TrainingRuns runs = new TrainingRuns(data.resolve("runs"), dataRoot, distractors, 1);
         assertThat(runs.validate(plan, null)).isEmpty();
         assertThat(runs.validate(plan, TrainingResumeTest.tinyBase())).anyMatch(p -> p.startsWith("base:"));
-
-        String id = runs.submit(plan, null).id;
-        TrainingResumeTest.await(runs, id, s -> s.lastCheckpoint != null && s.lastCheckpoint.contains("-step"), Duration.ofMinutes(3));
         runs.shutdown();
-        assertThat(runs.get(id).state).isEqualTo(RunStatus.State.RUNNING);
 
-        TrainingRuns restarted = new TrainingRuns(data.resolve("runs"), dataRoot, distractors, 1);
-        restarted.resumeUnfinished();
-        RunStatus after = TrainingResumeTest.await(restarted, id, RunStatus::ended, Duration.ofMinutes(3));
-        restarted.shutdown();
-        assertThat(after.state).as(after.error).isEqualTo(RunStatus.State.SUCCEEDED);
-        assertThat(after.resumes).isEqualTo(1);
+        RunStatus after = stoppedAndResumed(data.resolve("runs"), dataRoot, distractors, plan, null);
         assertThat(after.tokensSeen).as("questions trained on").isEqualTo(12L * 16);
 
-        List<JsonNode> metrics = Files.readAllLines(data.resolve("runs").resolve(id).resolve(TrainingRun.METRICS)).stream()
-                .map(TrainingPlan.JSON::readTree).toList();
+        List<JsonNode> metrics = metrics(data.resolve("runs"), after);
         assertThat(metrics.stream().filter(m -> m.get("type").asString().equals("step")).count()).isEqualTo(12 / plan.logEvery() + (12 % plan.logEvery() == 0 ? 0 : 1));
         JsonNode stage = metrics.stream().filter(m -> m.get("type").asString().equals("stage")).findFirst().orElseThrow();
         assertThat(stage.get("trainRecords").asInt()).isGreaterThan(1500);
@@ -102,23 +124,22 @@ class RetrieverRunTest {
         }
     }
 
-    /** The shipped {@code retriever-distil} plan, shortened: zixun's labels, 100 legal-advice questions, a fifth statute sentences. */
-    static TrainingPlan shortDistilPlan() {
-        ObjectNode plan = (ObjectNode) TrainingPlan.JSON.readTree(TrainingPlan.builtIn("retriever-distil").toJson());
-        plan.put("checkpointEvery", 4);
-        plan.put("evalEvery", 6);
-        ObjectNode stage = (ObjectNode) plan.get("stages").get(0);
-        stage.put("steps", 12);
-        stage.put("batchSize", 16);
-        ArrayNode datasets = stage.putArray("datasets");
-        datasets.addObject().put("format", "statutes").put("path", "laws").put("weight", 1);
-        datasets.addObject().put("format", "labelled-articles").put("path", "lawyer-llama/zixun_gpt4.json").put("weight", 1);
-        datasets.addObject().put("format", "alpaca").put("path", "lawyer-llama/legal_advice.json").put("weight", 1).put("limit", 100);
-        ObjectNode r = (ObjectNode) stage.get("retriever");
-        r.put("dims", 16);
-        r.put("selfSupervisedShare", 0.2);
-        r.put("randomNegatives", 30);
-        return TrainingPlan.fromJson(plan);
+    /**
+     * The shipped {@code retriever-distil} plan, shortened: zixun's labels, 100 legal-advice
+     * questions, the questions of {@code extra} (alpaca), a fifth statute sentences.
+     */
+    static TrainingPlan shortDistilPlan(Path extra) {
+        return shortened("retriever-distil", stage -> {
+            ArrayNode datasets = stage.putArray("datasets");
+            datasets.addObject().put("format", "statutes").put("path", "laws").put("weight", 1);
+            datasets.addObject().put("format", "labelled-articles").put("path", "lawyer-llama/zixun_gpt4.json").put("weight", 1);
+            datasets.addObject().put("format", "alpaca").put("path", "lawyer-llama/legal_advice.json").put("weight", 1).put("limit", 100);
+            datasets.addObject().put("format", "alpaca").put("path", extra.toString()).put("weight", 1);
+            ObjectNode r = (ObjectNode) stage.get("retriever");
+            r.put("dims", 16);
+            r.put("selfSupervisedShare", 0.2);
+            r.put("randomNegatives", 30);
+        });
     }
 
     /**
@@ -146,10 +167,7 @@ class RetrieverRunTest {
         // one more question set, with a malformed record that must be reported once, not again on resume
         Path extra = data.resolve("extra.json");
         Files.writeString(extra, "[{\"instruction\": \"邻居家的狗咬伤了我的孩子，谁来赔偿？\", \"output\": \"…\"}, {\"output\": \"no question\"}]");
-        ObjectNode json = (ObjectNode) TrainingPlan.JSON.readTree(shortDistilPlan().toJson());
-        ((ArrayNode) json.get("stages").get(0).get("datasets")).addObject().put("format", "alpaca").put("path", extra.toString())
-                .put("weight", 1);
-        TrainingPlan plan = TrainingPlan.fromJson(json);
+        TrainingPlan plan = shortDistilPlan(extra);
         assertThat(plan.startsFromRetrieverModel()).isTrue();
         DistractorArticles distractors = new RandomStatuteDistractors(dataRoot.resolve("laws"));
         TrainingRuns runs = new TrainingRuns(data.resolve("runs"), dataRoot, distractors, 1);
@@ -158,20 +176,12 @@ class RetrieverRunTest {
         assertThat(runs.validate(plan, directory(data.resolve("nowhere")))).anyMatch(p -> p.contains("no config.json"));
         assertThat(runs.validate(plan, directory(baseDir))).isEmpty();
 
-        String id = runs.submit(plan, directory(baseDir)).id;
-        TrainingResumeTest.await(runs, id, s -> s.lastCheckpoint != null && s.lastCheckpoint.contains("-step"), Duration.ofMinutes(3));
         runs.shutdown();
-        TrainingRuns restarted = new TrainingRuns(data.resolve("runs"), dataRoot, distractors, 1);
-        restarted.resumeUnfinished();
-        RunStatus after = TrainingResumeTest.await(restarted, id, RunStatus::ended, Duration.ofMinutes(3));
-        restarted.shutdown();
-        assertThat(after.state).as(after.error).isEqualTo(RunStatus.State.SUCCEEDED);
-        assertThat(after.resumes).isEqualTo(1);
+        RunStatus after = stoppedAndResumed(data.resolve("runs"), dataRoot, distractors, plan, directory(baseDir));
         assertThat(after.malformedRecords).isEqualTo(1);
         assertThat(after.dataProblems).singleElement().asString().contains("instruction");
 
-        List<JsonNode> metrics = Files.readAllLines(data.resolve("runs").resolve(id).resolve(TrainingRun.METRICS)).stream()
-                .map(TrainingPlan.JSON::readTree).toList();
+        List<JsonNode> metrics = metrics(data.resolve("runs"), after);
         JsonNode distillation = metrics.stream().filter(m -> m.get("type").asString().equals("distillation")).findFirst().orElseThrow();
         assertThat(distillation.get("questions").asInt()).as("zixun's training questions, 100 legal-advice ones and one more").isBetween(800, 1000);
         assertThat(distillation.get("statuteSentences").asDouble() / distillation.get("questions").asInt()).isCloseTo(0.25,
@@ -194,6 +204,6 @@ class RetrieverRunTest {
     }
 
     private static BaseModel directory(Path dir) {
-        return new BaseModel(dir.toString(), null, 0, 0, 0, 0, null, null, null, null);
+        return BaseModel.directory(dir.toString());
     }
 }

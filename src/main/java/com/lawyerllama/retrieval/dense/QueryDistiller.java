@@ -4,12 +4,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.lawyerllama.law.Article;
 import com.lawyerllama.training.AdamW;
-import com.lawyerllama.training.Trainer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,9 +119,7 @@ public final class QueryDistiller implements RetrieverTraining {
     @Override
     public RetrieverTrainer.StepResult step(int step, AdamW optimizer, double lr, double weightDecay, double gradClip) {
         Map<String, NDArray> params = student.parameters();
-        if (!params.values().iterator().next().hasGradient()) {
-            params.values().forEach(p -> p.setRequiresGradient(true));
-        }
+        RetrieverTraining.recordGradients(params);
         Random random = new Random(settings.seed() * 1_000_003L + step);
         int b = Math.min(settings.batchSize(), ids.length);
         int[][] batch = new int[b][];
@@ -142,17 +137,7 @@ public final class QueryDistiller implements RetrieverTraining {
                 collector.backward(l);
                 loss = l.getFloat();
             }
-            Map<String, NDArray> grads = new LinkedHashMap<>();
-            params.forEach((name, p) -> {
-                NDArray g = p.getGradient();
-                g.attach(scope);
-                grads.put(name, g);
-            });
-            double norm = Trainer.clipGradients(grads, gradClip);
-            if (Double.isFinite(norm)) {
-                optimizer.step(params, grads, lr, weightDecay);
-            }
-            params.values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));
+            double norm = RetrieverTraining.applyGradients(params, optimizer, lr, weightDecay, gradClip, scope);
             return new RetrieverTrainer.StepResult(loss, Double.NaN, norm, b, 0);
         }
     }

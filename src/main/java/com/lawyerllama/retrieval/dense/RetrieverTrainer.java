@@ -4,12 +4,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.lawyerllama.law.Article;
 import com.lawyerllama.training.AdamW;
-import com.lawyerllama.training.Trainer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -235,9 +232,7 @@ public final class RetrieverTrainer implements RetrieverTraining {
     @Override
     public StepResult step(int step, AdamW optimizer, double lr, double weightDecay, double gradClip) {
         Map<String, NDArray> params = encoder.parameters();
-        if (!params.values().iterator().next().hasGradient()) {
-            params.values().forEach(p -> p.setRequiresGradient(true));
-        }
+        RetrieverTraining.recordGradients(params);
         Batch b = batch(step);
         try (NDManager scope = encoder.manager().newSubManager()) {
             double loss;
@@ -248,17 +243,7 @@ public final class RetrieverTrainer implements RetrieverTraining {
                 loss = la[0].getFloat();
                 accuracy = la[1].getFloat();
             }
-            Map<String, NDArray> grads = new LinkedHashMap<>();
-            params.forEach((name, p) -> {
-                NDArray g = p.getGradient();
-                g.attach(scope);
-                grads.put(name, g);
-            });
-            double norm = Trainer.clipGradients(grads, gradClip);
-            if (Double.isFinite(norm)) {
-                optimizer.step(params, grads, lr, weightDecay);
-            }
-            params.values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));
+            double norm = RetrieverTraining.applyGradients(params, optimizer, lr, weightDecay, gradClip, scope);
             return new StepResult(loss, accuracy, norm, b.queries().size(), b.articles().size());
         }
     }

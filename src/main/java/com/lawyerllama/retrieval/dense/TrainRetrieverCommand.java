@@ -66,7 +66,7 @@ public final class TrainRetrieverCommand implements Callable<Integer> {
                 throw new UsageException("plan '" + p.name() + "' does not train the retriever (its stages need objective 'retriever')");
             }
             List<String> problems = new ArrayList<>(p.validate(dataRoot));
-            BaseModel from = base == null ? null : new BaseModel(base.toString(), null, 0, 0, 0, 0, null, null, null, null);
+            BaseModel from = base == null ? null : BaseModel.directory(base.toString());
             if (p.startsFromRetrieverModel()) {
                 problems.addAll(from == null ? List.of("--base: plan '" + p.name() + "' starts from a retriever model "
                         + "with a pretrained encoder; name its directory") : from.validateRetrieverModel(dataRoot));
