@@ -220,30 +220,44 @@ public class ArticleIndex implements ArticleResolver {
     }
 
     /**
-     * Exact search ({@code flat}): measured on the trained model, HNSW with 200 candidates lost a
-     * tenth of dense recall@3 (zixun dev 0.394 → 0.344; 2,000 candidates recovered it) because the
-     * vectors of the articles labelled questions point at crowd together; scanning 64k 128-dim
-     * vectors costs a few milliseconds.
+     * Exact search, never HNSW: measured on the trained model, HNSW with 200 candidates lost a tenth of
+     * dense recall@3 (zixun dev 0.394 → 0.344; 2,000 candidates recovered it) because the vectors of
+     * the articles labelled questions point at crowd together. {@code flat} scans the float vectors,
+     * {@code bbq_flat} 1-bit codes of them with the best candidates scored again on the floats
+     * ({@link RetrievalProperties.VectorIndex}).
      */
-    private static Property vectorProperty(int dims) {
+    private Property vectorProperty(int dims) {
+        DenseVectorIndexOptionsType type = properties.dense().vectorIndex().forDims(dims) == RetrievalProperties.VectorIndex.BBQ_FLAT
+                ? DenseVectorIndexOptionsType.BbqFlat : DenseVectorIndexOptionsType.Flat;
         return Property.of(p -> p.denseVector(d -> d.dims(dims).index(true).similarity(DenseVectorSimilarity.DotProduct)
-                .indexOptions(o -> o.type(DenseVectorIndexOptionsType.Flat))));
+                .indexOptions(o -> o.type(type))));
     }
 
-    /** Dimensions of the vector field of {@code index}, if it has one. */
-    public OptionalInt vectorDims(String index) {
+    /** An index's vector field: its dimensions and how Elasticsearch indexes it ({@code flat}, {@code bbq_flat}, …). */
+    public record VectorField(int dims, String indexType) {
+    }
+
+    /** The vector field of {@code index}, if it has one. */
+    public Optional<VectorField> vectorField(String index) {
         try {
             var mappings = client.indices().getMapping(g -> g.index(index)).result();
             for (var record : mappings.values()) {
                 Property vector = record.mappings().properties().get(VECTOR);
                 if (vector != null && vector.isDenseVector() && vector.denseVector().dims() != null) {
-                    return OptionalInt.of(vector.denseVector().dims());
+                    var options = vector.denseVector().indexOptions();
+                    return Optional.of(new VectorField(vector.denseVector().dims(),
+                            options == null ? "hnsw" : options.type().jsonValue()));
                 }
             }
-            return OptionalInt.empty();
+            return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Dimensions of the vector field of {@code index}, if it has one. */
+    public OptionalInt vectorDims(String index) {
+        return vectorField(index).map(f -> OptionalInt.of(f.dims())).orElse(OptionalInt.empty());
     }
 
     /**

@@ -1,8 +1,10 @@
 package com.lawyerllama.retrieval.dense;
 
+import com.lawyerllama.retrieval.ArticleIndex;
 import com.lawyerllama.retrieval.RetrievalProperties;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.boot.actuate.info.Info;
 import org.springframework.boot.actuate.info.InfoContributor;
 import org.springframework.boot.health.contributor.Health;
@@ -11,8 +13,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The {@code retriever} health component and info entry: the configured retrieval mode and the
- * mode that answers now, the active retriever model, how many articles carry its vectors, and the
- * embedding pass in progress, and where the latest dense searches' time went. UP when the configured mode answers, UNKNOWN while retrieval falls
+ * mode that answers now, the active retriever model, how many articles carry its vectors and how
+ * the index's vector field is searched, the embedding pass in progress, and where the latest dense searches' time went. UP when the configured mode answers, UNKNOWN while retrieval falls
  * back to BM25 (which never makes the service unhealthy).
  */
 @Component("retriever")
@@ -23,11 +25,14 @@ public class RetrieverStatus implements HealthIndicator, InfoContributor {
     private final DenseSearch dense;
     private final EmbeddingJobs jobs;
     private final RetrievalProperties properties;
+    private final ArticleIndex index;
 
-    public RetrieverStatus(ActiveRetrieverModel model, DenseSearch dense, EmbeddingJobs jobs, RetrievalProperties properties) {
+    public RetrieverStatus(ActiveRetrieverModel model, DenseSearch dense, EmbeddingJobs jobs, RetrievalProperties properties,
+                           ArticleIndex index) {
         this.model = model;
         this.dense = dense;
         this.jobs = jobs;
+        this.index = index;
         this.properties = properties;
     }
 
@@ -46,6 +51,7 @@ public class RetrieverStatus implements HealthIndicator, InfoContributor {
         if (availability.model() != null) {
             d.put("vectors", availability.vectors());
             d.put("articles", availability.articles());
+            vectorField().ifPresent(field -> d.put("vectorField", field));
         }
         DenseTimings.Summary recent = dense.timings().latest(RECENT_SEARCHES);
         if (recent.searches() > 0) {
@@ -78,5 +84,14 @@ public class RetrieverStatus implements HealthIndicator, InfoContributor {
     @Override
     public void contribute(Info.Builder builder) {
         builder.withDetail("retriever", describe());
+    }
+
+    /** The current index's vector field; absent when there is none or Elasticsearch does not answer. */
+    private Optional<ArticleIndex.VectorField> vectorField() {
+        try {
+            return index.currentIndex().flatMap(index::vectorField);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 }

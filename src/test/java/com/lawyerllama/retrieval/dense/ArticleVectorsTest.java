@@ -69,7 +69,7 @@ class ArticleVectorsTest {
         RetrievalProperties properties = new RetrievalProperties("vectors-test-" + System.nanoTime(), "cjk_bigram",
                 3, 20, 0.25, 5.0, 2000, 500, true, false, 8.0f, 50, "", 200,
                 List.of("text^1.0", "path^0.4", "lawTitle^0.3"), RetrievalProperties.Mode.FUSED,
-                new RetrievalProperties.Dense("", 0.5, 100, 50, null), new RetrievalProperties.Fusion(1, 1, 60));
+                new RetrievalProperties.Dense("", 0.5, 100, 50, null, RetrievalProperties.VectorIndex.AUTO), new RetrievalProperties.Fusion(1, 1, 60));
         index = new ArticleIndex(client, properties);
         importer = new CorpusImporter(index, properties);
         embedder = new ArticleEmbedder(index, properties);
@@ -160,7 +160,9 @@ class ArticleVectorsTest {
         encoder.attachPretrained("bge-small-zh-v1.5", BertEncoder.bundled("bge-small-zh-v1.5", encoder.manager()), 0.5);
         EmbedReport pass = embed();
         assertThat(pass.embedded()).isEqualTo(219);
-        assertThat(index.vectorDims(index.currentIndex().orElseThrow())).hasValue(32 + 512);
+        assertThat(index.vectorField(index.currentIndex().orElseThrow()))
+                .as("from 384 dimensions the field is searched over 1-bit codes, the best candidates again on the floats")
+                .hasValue(new ArticleIndex.VectorField(32 + 512, "bbq_flat"));
         assertThat(index.countVectors(encoder.id())).isEqualTo(219);
         List<ScoredArticle> damages = index.nearest(encoder.encodeQuery("丈夫家暴导致离婚，我可以要求损害赔偿吗？", 0.8),
                 encoder.id(), 3, 50);
@@ -213,6 +215,7 @@ class ArticleVectorsTest {
         embed();
         String current = index.currentIndex().orElseThrow();
         assertThat(index.vectorDims(current)).hasValue(32);
+        assertThat(index.vectorField(current)).hasValue(new ArticleIndex.VectorField(32, "flat"));
         assertThatThrownBy(() -> index.ensureVectorField(current, 64))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("holds 32-dimensional vectors")

@@ -171,6 +171,8 @@ class DenseRetrieverApiTest {
         assertThat(health.path("model").path("id").asString()).isEqualTo(id);
         assertThat(health.path("vectors").asLong()).isEqualTo(219);
         assertThat(health.path("articles").asLong()).isEqualTo(219);
+        assertThat(health.path("vectorField").path("dims").asInt()).isEqualTo(32);
+        assertThat(health.path("vectorField").path("indexType").asString()).as("exact float scan below 384 dimensions").isEqualTo("flat");
         assertThat(Http.json(http().get("/actuator/info")).path("retriever").path("model").path("id").asString()).isEqualTo(id);
 
         String text = index.get(ARTICLE).orElseThrow().text();
