@@ -16,12 +16,16 @@ public final class AtomicFiles {
     }
 
     public static void writeString(Path target, String text) throws IOException {
+        write(target, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Writes {@code bytes} (from its position to its limit) as the whole of {@code target}. */
+    public static void write(Path target, ByteBuffer bytes) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) {
-                ch.write(b);
+            while (bytes.hasRemaining()) {
+                ch.write(bytes);
             }
             ch.force(true);
         }

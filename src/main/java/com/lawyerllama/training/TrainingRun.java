@@ -530,7 +530,8 @@ public final class TrainingRun {
         long started = System.nanoTime();
         int[] reported = {0};
         QueryDistiller distiller = new QueryDistiller(encoder, texts, data, new QueryDistiller.Settings(stage.batchSize(),
-                settings.dims(), settings.unitDropout(), settings.randomNegatives(), seed), encoded -> {
+                settings.dims(), settings.unitDropout(), settings.randomNegatives(), seed),
+                dir.resolve("teacher-vectors-" + stage.name() + ".bin"), encoded -> {
                     checkContinue();
                     if (encoded - reported[0] >= 1024 || encoded == texts.size()) {
                         reported[0] = encoded;
@@ -543,6 +544,7 @@ public final class TrainingRun {
         line.put("questions", questions.size());
         line.put("statuteSentences", texts.size() - questions.size());
         line.put("teacherSeconds", (System.nanoTime() - started) / 1e9);
+        line.put("teacherVectors", distiller.teacherVectorsReused() ? "reused" : "computed");
         metric(line);
         return distiller;
     }

@@ -182,7 +182,11 @@ class RetrieverRunTest {
         assertThat(after.dataProblems).singleElement().asString().contains("instruction");
 
         List<JsonNode> metrics = metrics(data.resolve("runs"), after);
-        JsonNode distillation = metrics.stream().filter(m -> m.get("type").asString().equals("distillation")).findFirst().orElseThrow();
+        List<JsonNode> starts = metrics.stream().filter(m -> m.get("type").asString().equals("distillation")).toList();
+        assertThat(starts).as("the first start computes BGE's vectors, the resumed one reads them back")
+                .extracting(m -> m.get("teacherVectors").asString()).containsExactly("computed", "reused");
+        assertThat(data.resolve("runs").resolve(after.id).resolve("teacher-vectors-" + plan.stages().get(0).name() + ".bin")).isRegularFile();
+        JsonNode distillation = starts.get(0);
         assertThat(distillation.get("questions").asInt()).as("zixun's training questions, 100 legal-advice ones and one more").isBetween(800, 1000);
         assertThat(distillation.get("statuteSentences").asDouble() / distillation.get("questions").asInt()).isCloseTo(0.25,
                 org.assertj.core.api.Assertions.within(0.01));

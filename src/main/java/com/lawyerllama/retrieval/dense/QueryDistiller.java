@@ -6,8 +6,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.lawyerllama.law.Article;
+import com.lawyerllama.llama.AtomicFiles;
 import com.lawyerllama.training.AdamW;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +33,14 @@ import java.util.function.IntConsumer;
  * of a BERT pass. The n-gram half of the model is frozen too.
  *
  * <p>A step's batch depends only on the seed and the step number, so a resumed run sees the same
- * data; the pretrained encoder's vectors are computed again when a run resumes.
+ * data. The pretrained encoder's vectors (minutes of BERT on a CPU) are kept in a file that a
+ * resumed run reads instead of computing them again, when it holds them for the same texts and the
+ * same encoder.
  */
 public final class QueryDistiller implements RetrieverTraining {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(QueryDistiller.class);
+    private static final byte[] CACHE_MAGIC = "LLTEACH1".getBytes(StandardCharsets.US_ASCII);
+    private static final int CACHE_HEADER = CACHE_MAGIC.length + 32 + 8;
 
     /**
      * @param batchSize    texts per step
@@ -43,6 +58,7 @@ public final class QueryDistiller implements RetrieverTraining {
     private final Settings settings;
     private final int[][] ids;
     private final float[][] targets;
+    private final boolean targetsReused;
     private float[][] validationTargets;
     private List<Article> pool;
     private float[][] poolVectors;
@@ -50,8 +66,11 @@ public final class QueryDistiller implements RetrieverTraining {
     /**
      * Encodes {@code texts} with the model's pretrained encoder (reporting how many are done to
      * {@code progress}, which may throw to stop) and gives the model a student if it has none.
+     * {@code cache}, when not null, is the file those vectors are read from when it holds them (for
+     * these texts and this encoder) and written to when it does not.
      */
-    public QueryDistiller(DenseEncoder encoder, List<String> texts, RetrieverData data, Settings settings, IntConsumer progress) {
+    public QueryDistiller(DenseEncoder encoder, List<String> texts, RetrieverData data, Settings settings, Path cache,
+                          IntConsumer progress) {
         BertEncoder teacher = encoder.pretrained().orElseThrow(() -> new IllegalStateException(
                 "distilling a question encoder needs a retriever model with a pretrained encoder"));
         if (texts.isEmpty()) {
@@ -64,7 +83,17 @@ public final class QueryDistiller implements RetrieverTraining {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = encoder.ids(texts.get(i), DenseEncoder.Side.QUERY);
         }
-        this.targets = teacherVectors(teacher, texts, progress);
+        float[][] cached = cache == null ? null : readCache(cache, cacheKey(teacher, texts), texts.size(), teacher.dims());
+        this.targetsReused = cached != null;
+        if (cached != null) {
+            this.targets = cached;
+            progress.accept(texts.size());
+        } else {
+            this.targets = teacherVectors(teacher, texts, progress);
+            if (cache != null) {
+                writeCache(cache, cacheKey(teacher, texts), targets);
+            }
+        }
         this.student = encoder.queryStudent().orElseGet(() -> {
             QueryStudent fresh = QueryStudent.random(encoder.config().vocabSize(), settings.studentDims(), teacher.dims(),
                     settings.seed(), encoder.manager());
@@ -81,6 +110,78 @@ public final class QueryDistiller implements RetrieverTraining {
             progress.accept(from + v.length);
         }
         return out;
+    }
+
+    /** Whether the pretrained encoder's vectors were read from the cache file rather than computed. */
+    public boolean teacherVectorsReused() {
+        return targetsReused;
+    }
+
+    /** A digest of what the cached vectors depend on: the encoder's weights, how it reads a question, and the texts. */
+    static byte[] cacheKey(BertEncoder teacher, List<String> texts) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((teacher.source() + "\0" + teacher.config() + "\0").getBytes(StandardCharsets.UTF_8));
+            for (String t : texts) {
+                sha.update(t.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            }
+            return sha.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The vectors in {@code file} when it holds {@code count} of {@code dims} under {@code key}; null otherwise (absent, stale or damaged). */
+    static float[][] readCache(Path file, byte[] key, int count, int dims) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+            byte[] magic = new byte[CACHE_MAGIC.length];
+            byte[] stored = new byte[32];
+            if (b.remaining() < CACHE_HEADER) {
+                return stale(file, "too short");
+            }
+            b.get(magic).get(stored);
+            if (!Arrays.equals(magic, CACHE_MAGIC) || !Arrays.equals(stored, key) || b.getInt() != count || b.getInt() != dims) {
+                return stale(file, "made for other texts or another encoder");
+            }
+            if (b.remaining() != (long) count * dims * Float.BYTES) {
+                return stale(file, "truncated");
+            }
+            float[][] out = new float[count][dims];
+            var floats = b.asFloatBuffer();
+            for (float[] row : out) {
+                floats.get(row);
+            }
+            return out;
+        } catch (IOException e) {
+            return stale(file, e.toString());
+        }
+    }
+
+    private static float[][] stale(Path file, String why) {
+        log.info("Not reusing the teacher vectors in {} ({}): computing them again", file, why);
+        return null;
+    }
+
+    /** Stores the vectors atomically; a failure costs only their recomputation on a resume, so it is logged, not thrown. */
+    static void writeCache(Path file, byte[] key, float[][] vectors) {
+        int dims = vectors.length == 0 ? 0 : vectors[0].length;
+        ByteBuffer b = ByteBuffer.allocate(CACHE_HEADER + vectors.length * dims * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(CACHE_MAGIC).put(key).putInt(vectors.length).putInt(dims);
+        var floats = b.asFloatBuffer();
+        for (float[] row : vectors) {
+            floats.put(row);
+        }
+        b.position(0);
+        try {
+            AtomicFiles.write(file, b);
+        } catch (IOException e) {
+            log.warn("Could not keep the teacher vectors in {}: a resumed run will compute them again ({})", file, e.toString());
+        }
     }
 
     /**

@@ -53,8 +53,10 @@ class QueryDistillerTest {
             int[] encoded = {0};
             RetrieverData none = RetrieverData.load(corpus, Map.of(), (q, e, k) -> List.of(), 0);
             QueryDistiller distiller = new QueryDistiller(model, texts, none,
-                    new QueryDistiller.Settings(64, 32, 0.0, 0, 11), done -> encoded[0] = done);
+                    new QueryDistiller.Settings(64, 32, 0.0, 0, 11), tmp.resolve("teacher.bin"), done -> encoded[0] = done);
             assertThat(encoded[0]).isEqualTo(500);
+            assertThat(distiller.teacherVectorsReused()).isFalse();
+            assertThat(tmp.resolve("teacher.bin")).isRegularFile();
             assertThat(model.queryStudent()).isPresent();
             assertThat(distiller.parameters()).containsOnlyKeys("student_embeddings", "student_salience", "student_projection");
 
@@ -72,6 +74,34 @@ class QueryDistillerTest {
             assertThat(last).as("training loss, first 10 steps %.3f", first).isLessThan(first * 0.5);
             assertThat(after).as("held-out cosine to the teacher, %.3f before training", before)
                     .isGreaterThan(before + 0.3).isGreaterThan(0.75);
+        }
+    }
+
+    /**
+     * The teacher's vectors are kept for a resumed run, and read back only for the very texts and
+     * encoder they were made from: other texts, or a damaged file, mean computing them again.
+     */
+    @Test
+    void theTeachersVectorsAreReusedOnlyForTheSameTextsAndEncoder(@TempDir Path tmp) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            BertEncoder teacher = BertEncoder.bundled("bge-small-zh-v1.5", manager);
+            List<String> texts = List.of("离婚后孩子归谁抚养？", "邻居家的狗咬伤了我，谁来赔偿？", "借钱不还怎么办");
+            float[][] vectors = teacher.encode(texts, DenseEncoder.Side.QUERY);
+            Path file = tmp.resolve("teacher.bin");
+            byte[] key = QueryDistiller.cacheKey(teacher, texts);
+            QueryDistiller.writeCache(file, key, vectors);
+            assertThat(file).hasSize(48 + 3 * 512 * 4L);
+            assertThat(QueryDistiller.readCache(file, key, 3, 512)).isDeepEqualTo(vectors);
+
+            List<String> edited = List.of(texts.get(0), texts.get(1), "借钱不还怎么办？");
+            assertThat(QueryDistiller.cacheKey(teacher, edited)).isNotEqualTo(key);
+            assertThat(QueryDistiller.readCache(file, QueryDistiller.cacheKey(teacher, edited), 3, 512)).isNull();
+            assertThat(QueryDistiller.readCache(file, QueryDistiller.cacheKey(teacher, texts.subList(0, 2)), 2, 512)).isNull();
+
+            byte[] bytes = Files.readAllBytes(file);
+            Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 4));
+            assertThat(QueryDistiller.readCache(file, key, 3, 512)).as("truncated").isNull();
+            assertThat(QueryDistiller.readCache(tmp.resolve("absent.bin"), key, 3, 512)).isNull();
         }
     }
 
