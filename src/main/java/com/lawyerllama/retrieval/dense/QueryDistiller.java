@@ -83,7 +83,8 @@ public final class QueryDistiller implements RetrieverTraining {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = encoder.ids(texts.get(i), DenseEncoder.Side.QUERY);
         }
-        float[][] cached = cache == null ? null : readCache(cache, cacheKey(teacher, texts), texts.size(), teacher.dims());
+        byte[] key = cache == null ? null : cacheKey(teacher, texts);
+        float[][] cached = cache == null ? null : readCache(cache, key, texts.size(), teacher.dims());
         this.targetsReused = cached != null;
         if (cached != null) {
             this.targets = cached;
@@ -91,7 +92,7 @@ public final class QueryDistiller implements RetrieverTraining {
         } else {
             this.targets = teacherVectors(teacher, texts, progress);
             if (cache != null) {
-                writeCache(cache, cacheKey(teacher, texts), targets);
+                writeCache(cache, key, targets);
             }
         }
         this.student = encoder.queryStudent().orElseGet(() -> {

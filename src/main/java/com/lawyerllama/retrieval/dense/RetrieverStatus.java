@@ -14,8 +14,9 @@ import org.springframework.stereotype.Component;
 /**
  * The {@code retriever} health component and info entry: the configured retrieval mode and the
  * mode that answers now, the active retriever model, how many articles carry its vectors and how
- * the index's vector field is searched, the embedding pass in progress, and where the latest dense searches' time went. UP when the configured mode answers, UNKNOWN while retrieval falls
- * back to BM25 (which never makes the service unhealthy).
+ * the index's vector field is searched, the embedding pass in progress, and where the latest dense
+ * searches' time went. UP when the configured mode answers, UNKNOWN while retrieval falls back to
+ * BM25 (which never makes the service unhealthy).
  */
 @Component("retriever")
 public class RetrieverStatus implements HealthIndicator, InfoContributor {
