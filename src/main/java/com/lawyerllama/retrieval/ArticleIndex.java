@@ -246,7 +246,7 @@ public class ArticleIndex implements ArticleResolver {
                 if (vector != null && vector.isDenseVector() && vector.denseVector().dims() != null) {
                     var options = vector.denseVector().indexOptions();
                     return Optional.of(new VectorField(vector.denseVector().dims(),
-                            options == null ? "hnsw" : options.type().jsonValue()));
+                            options == null ? "default" : options.type().jsonValue()));
                 }
             }
             return Optional.empty();

@@ -85,6 +85,11 @@ public class TrainingRuns implements AutoCloseable {
 
     /** Every problem with a plan and base before they are accepted. */
     public List<String> validate(TrainingPlan plan, BaseModel base) {
+        return validate(plan, base, dataRoot);
+    }
+
+    /** Every problem with a plan and base (null: none given), paths resolved under {@code dataRoot}. */
+    public static List<String> validate(TrainingPlan plan, BaseModel base, Path dataRoot) {
         List<String> problems = new ArrayList<>(plan.validate(dataRoot));
         if (plan.startsFromRetrieverModel()) {
             problems.addAll(base == null

@@ -220,9 +220,7 @@ public final class BertEncoder implements AutoCloseable {
             inner = inner.getNDArrayInternal().gelu();
             x = layerNorm(x.add(linear(inner, p + "output.dense")), p + "output.LayerNorm");
         }
-        NDArray cls = x.get(new NDIndex(":, 0, :"));
-        NDArray norm = cls.square().sum(new int[] {1}, true).add(1e-12f).sqrt();
-        return cls.div(norm);
+        return DenseEncoder.unitRows(x.get(new NDIndex(":, 0, :")));
     }
 
     private NDArray linear(NDArray x, String name) {
@@ -251,7 +249,6 @@ public final class BertEncoder implements AutoCloseable {
         }
         Arrays.sort(order, java.util.Comparator.comparingInt(i -> ids[i].length));
         float[][] out = new float[ids.length][];
-        int d = config.hidden();
         for (int from = 0; from < order.length; from += GROUP) {
             int n = Math.min(GROUP, order.length - from);
             int[][] group = new int[n][];
@@ -259,9 +256,9 @@ public final class BertEncoder implements AutoCloseable {
                 group[i] = ids[order[from + i]];
             }
             try (NDManager scope = manager.newSubManager()) {
-                float[] flat = forward(group, scope).toFloatArray();
+                float[][] vectors = DenseEncoder.rows(forward(group, scope));
                 for (int i = 0; i < n; i++) {
-                    out[order[from + i]] = Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+                    out[order[from + i]] = vectors[i];
                 }
             }
         }

@@ -392,8 +392,24 @@ public final class DenseEncoder implements AutoCloseable {
             projected = projected.add(rowIndex.getNDArrayInternal()
                     .embedding(rowIndex, parameters.get(ARTICLE_MEMORY), SparseFormat.DENSE).singletonOrThrow());
         }
-        NDArray norm = projected.square().sum(new int[] {1}, true).add(1e-12f).sqrt();
-        return projected.div(norm);
+        return unitRows(projected);
+    }
+
+    /** {@code x} [B, D] with each row scaled to unit length (a zero row stays zero). */
+    static NDArray unitRows(NDArray x) {
+        return x.div(x.square().sum(new int[] {1}, true).add(1e-12f).sqrt());
+    }
+
+    /** The rows of a [B, D] array as Java arrays. */
+    static float[][] rows(NDArray matrix) {
+        int b = Math.toIntExact(matrix.getShape().get(0));
+        int d = Math.toIntExact(matrix.getShape().get(1));
+        float[] flat = matrix.toFloatArray();
+        float[][] out = new float[b][];
+        for (int i = 0; i < b; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+        }
+        return out;
     }
 
     /**
@@ -496,15 +512,9 @@ public final class DenseEncoder implements AutoCloseable {
     }
 
     private float[][] toRows(int[][] ids, Side side, int[] memory) {
-        float[][] out = new float[ids.length][];
         try (NDManager scope = manager.newSubManager()) {
-            float[] flat = forward(ids, side, memory, scope).toFloatArray();
-            int d = config.dims();
-            for (int i = 0; i < ids.length; i++) {
-                out[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
-            }
+            return rows(forward(ids, side, memory, scope));
         }
-        return out;
     }
 
     public float[] encodeQuery(String question) {

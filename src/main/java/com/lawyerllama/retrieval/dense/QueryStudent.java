@@ -32,13 +32,11 @@ public final class QueryStudent implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
     private final int dims;
-    private final int outputDims;
 
-    private QueryStudent(NDManager manager, Map<String, NDArray> parameters, int dims, int outputDims) {
+    private QueryStudent(NDManager manager, Map<String, NDArray> parameters, int dims) {
         this.manager = manager;
         this.parameters = parameters;
         this.dims = dims;
-        this.outputDims = outputDims;
     }
 
     /** Fresh weights: small random embeddings, zero salience, a random projection of unit gain. */
@@ -58,7 +56,7 @@ public final class QueryStudent implements AutoCloseable {
         p.put(EMBEDDINGS, manager.create(emb, new Shape(vocabSize, dims)));
         p.put(SALIENCE, manager.zeros(new Shape(vocabSize, 1)));
         p.put(PROJECTION, manager.create(projection, new Shape(dims, outputDims)));
-        return new QueryStudent(manager, p, dims, outputDims);
+        return new QueryStudent(manager, p, dims);
     }
 
     /** Reads {@code file}; the shapes come from the model's config, so a mismatched file is refused. */
@@ -69,7 +67,7 @@ public final class QueryStudent implements AutoCloseable {
             p.put(EMBEDDINGS, reader.load(manager, EMBEDDINGS, new Shape(vocabSize, dims), DataType.FLOAT32));
             p.put(SALIENCE, reader.load(manager, SALIENCE, new Shape(vocabSize, 1), DataType.FLOAT32));
             p.put(PROJECTION, reader.load(manager, PROJECTION, new Shape(dims, outputDims), DataType.FLOAT32));
-            return new QueryStudent(manager, p, dims, outputDims);
+            return new QueryStudent(manager, p, dims);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -90,24 +88,17 @@ public final class QueryStudent implements AutoCloseable {
         return parameters;
     }
 
-    /** Normalised vectors [B, outputDims] for questions as unit ids; differentiable while gradients are recorded. */
+    /** Normalised vectors [B, the pretrained encoder's width] for questions as unit ids; differentiable while gradients are recorded. */
     public NDArray forward(int[][] ids, NDManager scope) {
         NDArray pooled = DenseEncoder.pool(ids, parameters.get(EMBEDDINGS), parameters.get(SALIENCE), scope);
-        NDArray projected = pooled.matMul(parameters.get(PROJECTION));
-        NDArray norm = projected.square().sum(new int[] {1}, true).add(1e-12f).sqrt();
-        return projected.div(norm);
+        return DenseEncoder.unitRows(pooled.matMul(parameters.get(PROJECTION)));
     }
 
     /** As {@link #forward} without gradients, one row per question. */
     float[][] encode(int[][] ids) {
-        float[][] out = new float[ids.length][];
         try (NDManager scope = manager.newSubManager()) {
-            float[] flat = forward(ids, scope).toFloatArray();
-            for (int i = 0; i < ids.length; i++) {
-                out[i] = java.util.Arrays.copyOfRange(flat, i * outputDims, (i + 1) * outputDims);
-            }
+            return DenseEncoder.rows(forward(ids, scope));
         }
-        return out;
     }
 
     @Override

@@ -10,6 +10,7 @@ import com.lawyerllama.training.RandomStatuteDistractors;
 import com.lawyerllama.training.TrainCommand;
 import com.lawyerllama.training.TrainingPlan;
 import com.lawyerllama.training.TrainingRun;
+import com.lawyerllama.training.TrainingRuns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,14 +66,8 @@ public final class TrainRetrieverCommand implements Callable<Integer> {
             if (!p.trainsRetriever()) {
                 throw new UsageException("plan '" + p.name() + "' does not train the retriever (its stages need objective 'retriever')");
             }
-            List<String> problems = new ArrayList<>(p.validate(dataRoot));
             BaseModel from = base == null ? null : BaseModel.directory(base.toString());
-            if (p.startsFromRetrieverModel()) {
-                problems.addAll(from == null ? List.of("--base: plan '" + p.name() + "' starts from a retriever model "
-                        + "with a pretrained encoder; name its directory") : from.validateRetrieverModel(dataRoot));
-            } else if (from != null) {
-                problems.add("--base: plan '" + p.name() + "' trains from its own data; give no --base");
-            }
+            List<String> problems = TrainingRuns.validate(p, from, dataRoot);
             if (!problems.isEmpty()) {
                 throw new UsageException("the plan cannot run:\n  " + String.join("\n  ", problems));
             }
