@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
  * The jar's entry point: {@code java -jar lawyer-llama.jar [subcommand] [options]}.
  *
  * <p>With no subcommand (or only Spring-style {@code --key=value} options) it runs
- * {@code serve}. Each subcommand is a class in this package (or the feature package it
- * belongs to) listed in {@code subcommands} below.
+ * {@code serve}. Every subcommand is a class in this package, listed in {@code subcommands}
+ * below: commands parse options and print, the work itself is done by the feature packages,
+ * which never import {@code cli}.
  */
 @Command(name = "lawyer-llama",
         mixinStandardHelpOptions = true,
@@ -21,12 +22,12 @@ import picocli.CommandLine.Command;
                 EmbedCommand.class,
                 EvalCommand.class,
                 BenchConsultCommand.class,
-                com.lawyerllama.llama.GenerateCommand.class,
-                com.lawyerllama.llama.ConvertCommand.class,
-                com.lawyerllama.llama.BenchCommand.class,
-                com.lawyerllama.training.TrainCommand.class,
-                com.lawyerllama.training.BenchTrainCommand.class,
-                com.lawyerllama.retrieval.dense.TrainRetrieverCommand.class,
+                com.lawyerllama.cli.GenerateCommand.class,
+                com.lawyerllama.cli.ConvertCommand.class,
+                com.lawyerllama.cli.BenchCommand.class,
+                com.lawyerllama.cli.TrainCommand.class,
+                com.lawyerllama.cli.BenchTrainCommand.class,
+                com.lawyerllama.cli.TrainRetrieverCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * joins the batch; a finished one leaves it at once. Up to {@code maxBatch} sequences run, up
  * to {@code queueCapacity} wait, and more are refused ({@link EngineBusyException}).
  */
-final class BatchScheduler implements AutoCloseable {
+public final class BatchScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchScheduler.class);
 
     private final LlamaModel model;
@@ -53,7 +53,7 @@ final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    BatchScheduler(LlamaModel model, int maxBatch, int queueCapacity) {
+    public BatchScheduler(LlamaModel model, int maxBatch, int queueCapacity) {
         this.model = model;
         this.maxBatch = maxBatch;
         this.waiting = new ArrayBlockingQueue<>(Math.max(1, queueCapacity));
@@ -65,7 +65,7 @@ final class BatchScheduler implements AutoCloseable {
     }
 
     /** Queues a sequence; its result completes the future. */
-    void submit(Sequence sequence, CompletableFuture<GenerationResult> result, int queueCapacity) {
+    public void submit(Sequence sequence, CompletableFuture<GenerationResult> result, int queueCapacity) {
         if (closed || draining) {
             throw new ClosedException();
         }

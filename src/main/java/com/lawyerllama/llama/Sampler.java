@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * top-k and top-p (the order Hugging Face applies them). One sampler per sequence; seeded
  * samplers give the same tokens for the same logits.
  */
-final class Sampler {
+public final class Sampler {
     private final GenerationOptions options;
     private final SplittableRandom random;
     private final BitSet seen = new BitSet();
@@ -138,7 +138,7 @@ final class Sampler {
         return ids[count - 1];
     }
 
-    static int argmax(float[] values) {
+    public static int argmax(float[] values) {
         int best = 0;
         for (int i = 1; i < values.length; i++) {
             if (values[i] > values[best]) {

@@ -9,7 +9,7 @@ import java.util.function.BooleanSupplier;
  * cancellation, the streaming text. The model steps themselves are driven by
  * {@link Generator} (one sequence) or {@link BatchScheduler} (many at once).
  */
-final class Sequence {
+public final class Sequence {
     final int[] prompt;
     final int maxNewTokens;
     private final GenerationOptions options;
@@ -27,7 +27,7 @@ final class Sequence {
     /**
      * @throws ContextLengthExceededException when the prompt leaves no room in the context
      */
-    Sequence(int[] prompt, GenerationOptions options, TokenListener listener, BooleanSupplier cancelled,
+    public Sequence(int[] prompt, GenerationOptions options, TokenListener listener, BooleanSupplier cancelled,
              Set<Integer> eosIds, Tokenizer tokenizer, int contextLength) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt must hold at least one token (BOS)");

@@ -1,7 +1,7 @@
 package com.lawyerllama.retrieval;
 
 import com.lawyerllama.law.Article;
-import com.lawyerllama.training.DistractorArticles;
+import com.lawyerllama.retrieval.DistractorArticles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

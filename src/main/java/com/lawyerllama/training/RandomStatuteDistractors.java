@@ -1,5 +1,7 @@
 package com.lawyerllama.training;
 
+import com.lawyerllama.retrieval.DistractorArticles;
+
 import com.lawyerllama.law.Article;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package com.lawyerllama.training;
 
+import com.lawyerllama.retrieval.DistractorArticles;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

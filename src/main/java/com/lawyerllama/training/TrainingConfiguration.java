@@ -1,5 +1,7 @@
 package com.lawyerllama.training;
 
+import com.lawyerllama.retrieval.DistractorArticles;
+
 import com.lawyerllama.retrieval.ElasticsearchArticleRetriever;
 import com.lawyerllama.retrieval.LexicalNearMisses;
 import com.lawyerllama.system.DataDirectory;

@@ -1,5 +1,7 @@
 package com.lawyerllama.training;
 
+import com.lawyerllama.retrieval.DistractorArticles;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,10 +11,10 @@ import com.lawyerllama.llama.Checkpoints;
 import com.lawyerllama.retrieval.dense.DenseEncoder;
 import com.lawyerllama.retrieval.dense.NgramVocabulary;
 import com.lawyerllama.retrieval.dense.BertEncoder;
-import com.lawyerllama.retrieval.dense.QueryDistiller;
+import com.lawyerllama.training.retriever.QueryDistiller;
 import com.lawyerllama.retrieval.dense.RetrieverData;
-import com.lawyerllama.retrieval.dense.RetrieverTraining;
-import com.lawyerllama.retrieval.dense.RetrieverTrainer;
+import com.lawyerllama.training.retriever.RetrieverTraining;
+import com.lawyerllama.training.retriever.RetrieverTrainer;
 import com.lawyerllama.llama.LlamaConfig;
 import com.lawyerllama.llama.LlamaModel;
 import com.lawyerllama.llama.SafetensorsReader;

@@ -1,5 +1,7 @@
 package com.lawyerllama.training;
 
+import com.lawyerllama.retrieval.DistractorArticles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package com.lawyerllama.training;
 
+import com.lawyerllama.retrieval.DistractorArticles;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.lawyerllama.testsupport.SharedData;

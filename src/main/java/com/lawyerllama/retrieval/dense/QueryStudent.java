@@ -95,7 +95,7 @@ public final class QueryStudent implements AutoCloseable {
     }
 
     /** As {@link #forward} without gradients, one row per question. */
-    float[][] encode(int[][] ids) {
+    public float[][] encode(int[][] ids) {
         try (NDManager scope = manager.newSubManager()) {
             return DenseEncoder.rows(forward(ids, scope));
         }

@@ -96,7 +96,7 @@ public final class RetrieverData {
         return data;
     }
 
-    static boolean sameArticle(Article a, Article b) {
+    public static boolean sameArticle(Article a, Article b) {
         return a.law().equals(b.law()) && a.number() == b.number() && a.suffix() == b.suffix();
     }
 

@@ -1,5 +1,10 @@
-package com.lawyerllama.llama;
+package com.lawyerllama.cli;
 
+import com.lawyerllama.llama.GenerationOptions;
+import com.lawyerllama.llama.GenerationResult;
+import com.lawyerllama.llama.Generator;
+import com.lawyerllama.llama.LlamaConfig;
+import com.lawyerllama.llama.LlamaModel;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
 import java.io.PrintStream;

@@ -1,7 +1,12 @@
-package com.lawyerllama.llama;
+package com.lawyerllama.cli;
 
 import ai.djl.Device;
 import com.lawyerllama.cli.UsageException;
+import com.lawyerllama.llama.Checkpoints;
+import com.lawyerllama.llama.Llama2cImporter;
+import com.lawyerllama.llama.LlamaConfig;
+import com.lawyerllama.llama.LlamaModel;
+import com.lawyerllama.llama.SafetensorsReader;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

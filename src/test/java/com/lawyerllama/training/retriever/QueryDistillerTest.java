@@ -1,4 +1,9 @@
-package com.lawyerllama.retrieval.dense;
+package com.lawyerllama.training.retriever;
+
+import com.lawyerllama.retrieval.dense.BertEncoder;
+import com.lawyerllama.retrieval.dense.DenseEncoder;
+import com.lawyerllama.retrieval.dense.NgramVocabulary;
+import com.lawyerllama.retrieval.dense.RetrieverData;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package com.lawyerllama.retrieval.dense;
+package com.lawyerllama.training.retriever;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

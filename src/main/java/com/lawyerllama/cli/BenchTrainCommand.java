@@ -1,4 +1,4 @@
-package com.lawyerllama.training;
+package com.lawyerllama.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -9,6 +9,12 @@ import com.lawyerllama.llama.LlamaConfig;
 import com.lawyerllama.llama.LlamaModel;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
+import com.lawyerllama.training.AdamW;
+import com.lawyerllama.training.BaseModel;
+import com.lawyerllama.training.StageData;
+import com.lawyerllama.training.TrainableWeights;
+import com.lawyerllama.training.Trainer;
+import com.lawyerllama.training.TrainingPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +59,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        com.lawyerllama.llama.LlamaCli.threads(threads);
+        com.lawyerllama.cli.LlamaCli.threads(threads);
         Result r = run(TrainCommand.randomBase(shape, tokenizer), dataRoot, seq, batch, steps, warmup);
         System.out.printf(Locale.ROOT, "model: %s, %,d parameters; batch %d × %d tokens; %d timed steps%n",
                 shape, r.parameters(), batch, seq, steps);

@@ -1,4 +1,9 @@
-package com.lawyerllama.retrieval.dense;
+package com.lawyerllama.training.retriever;
+
+import com.lawyerllama.retrieval.dense.BertEncoder;
+import com.lawyerllama.retrieval.dense.DenseEncoder;
+import com.lawyerllama.retrieval.dense.QueryStudent;
+import com.lawyerllama.retrieval.dense.RetrieverData;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

@@ -1,6 +1,12 @@
-package com.lawyerllama.training;
+package com.lawyerllama.cli;
 
 import com.lawyerllama.cli.UsageException;
+import com.lawyerllama.retrieval.DistractorArticles;
+import com.lawyerllama.training.BaseModel;
+import com.lawyerllama.training.RandomStatuteDistractors;
+import com.lawyerllama.training.RunStatus;
+import com.lawyerllama.training.TrainingPlan;
+import com.lawyerllama.training.TrainingRun;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +52,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // stdout carries only the final checkpoint's path; the engine's log lines went there too.
-        com.lawyerllama.llama.LlamaCli.logToStderr(false);
-        com.lawyerllama.llama.LlamaCli.threads(threads);
+        com.lawyerllama.cli.LlamaCli.logToStderr(false);
+        com.lawyerllama.cli.LlamaCli.threads(threads);
         PrintStream err = System.err;
         if (!Files.isRegularFile(out.resolve(TrainingRun.STATE))) {
             TrainingPlan p = loadPlan(plan);

@@ -1,13 +1,13 @@
-package com.lawyerllama.retrieval.dense;
+package com.lawyerllama.cli;
 
 import com.lawyerllama.cli.HeadlessSpring;
 import com.lawyerllama.cli.UsageException;
-import com.lawyerllama.llama.LlamaCli;
+import com.lawyerllama.cli.LlamaCli;
 import com.lawyerllama.retrieval.ArticleIndexStatus;
 import com.lawyerllama.training.BaseModel;
-import com.lawyerllama.training.DistractorArticles;
+import com.lawyerllama.retrieval.DistractorArticles;
 import com.lawyerllama.training.RandomStatuteDistractors;
-import com.lawyerllama.training.TrainCommand;
+import com.lawyerllama.cli.TrainCommand;
 import com.lawyerllama.training.TrainingPlan;
 import com.lawyerllama.training.TrainingRun;
 import com.lawyerllama.training.TrainingRuns;

@@ -1,4 +1,4 @@
-package com.lawyerllama.llama;
+package com.lawyerllama.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
@@ -6,6 +6,7 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import com.lawyerllama.cli.UsageException;
+import com.lawyerllama.llama.LlamaConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,10 +1,19 @@
-package com.lawyerllama.llama;
+package com.lawyerllama.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.lawyerllama.cli.UsageException;
+import com.lawyerllama.llama.BatchScheduler;
+import com.lawyerllama.llama.GenerationOptions;
+import com.lawyerllama.llama.GenerationResult;
+import com.lawyerllama.llama.KvCache;
+import com.lawyerllama.llama.LlamaConfig;
+import com.lawyerllama.llama.LlamaModel;
+import com.lawyerllama.llama.Sampler;
+import com.lawyerllama.llama.Sequence;
+import com.lawyerllama.llama.TokenListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

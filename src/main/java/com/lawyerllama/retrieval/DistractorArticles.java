@@ -1,4 +1,4 @@
-package com.lawyerllama.training;
+package com.lawyerllama.retrieval;
 
 import java.util.List;
 import java.util.Random;
