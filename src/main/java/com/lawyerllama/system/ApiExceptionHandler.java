@@ -18,7 +18,10 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * Every error a controller raises becomes RFC 9457 problem details with the request id, and
  * never a stack trace: Spring MVC's own exceptions (404, 405, 415, unreadable body …) through
  * the base class, ours ({@link ApiException}, {@link ServiceUnavailableException}) as
- * {@code ErrorResponse}s, and anything unexpected as a logged 500.
+ * {@code ErrorResponse}s, and anything unexpected as a logged 500. Exceptions of the feature
+ * packages are mapped by their own advice beside them (this package imports none of them), which
+ * is ordered before this one: {@code elasticsearch.ElasticsearchErrorHandler},
+ * {@code consult.EngineErrorHandler}.
  */
 @RestControllerAdvice
 public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
@@ -35,50 +38,6 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             Problems.decorate(problem, servlet.getRequest());
         }
         return super.handleExceptionInternal(ex, problem, headers, statusCode, request);
-    }
-
-    /** The model's slots and queue are full: 429 with the engine's Retry-After. */
-    @ExceptionHandler(com.lawyerllama.llama.EngineBusyException.class)
-    ResponseEntity<Object> busy(com.lawyerllama.llama.EngineBusyException ex, HttpServletRequest request) {
-        return problem(HttpStatus.TOO_MANY_REQUESTS, "the model is busy: " + ex.getMessage() + "; retry after "
-                + ex.retryAfterSeconds() + " s", request, ex.retryAfterSeconds());
-    }
-
-    @ExceptionHandler(com.lawyerllama.llama.ModelNotLoadedException.class)
-    ResponseEntity<Object> noModel(com.lawyerllama.llama.ModelNotLoadedException ex, HttpServletRequest request) {
-        return problem(HttpStatus.SERVICE_UNAVAILABLE, ex.getMessage()
-                + " (set lawyer.model.path to a checkpoint directory; see the README)", request, 60);
-    }
-
-    @ExceptionHandler(com.lawyerllama.llama.ContextLengthExceededException.class)
-    ResponseEntity<Object> tooLong(com.lawyerllama.llama.ContextLengthExceededException ex, HttpServletRequest request) {
-        return problem(HttpStatus.BAD_REQUEST, ex.getMessage(), request, 0);
-    }
-
-    /** Elasticsearch went away in the middle of a request: 503, and the status shows it at once. */
-    @ExceptionHandler({co.elastic.clients.transport.TransportException.class, java.io.UncheckedIOException.class})
-    ResponseEntity<Object> elasticsearchDown(Exception ex, HttpServletRequest request) {
-        if (elasticsearchStatus != null) {
-            elasticsearchStatus.markDown(ex.getMessage());
-        }
-        return problem(HttpStatus.SERVICE_UNAVAILABLE, "Elasticsearch is unavailable: " + ex.getMessage(), request,
-                com.lawyerllama.elasticsearch.ElasticsearchStatus.RETRY_AFTER_SECONDS);
-    }
-
-    private static ResponseEntity<Object> problem(HttpStatus status, String detail, HttpServletRequest request,
-                                                  int retryAfterSeconds) {
-        ResponseEntity.BodyBuilder builder = ResponseEntity.status(status)
-                .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON);
-        if (retryAfterSeconds > 0) {
-            builder.header(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
-        }
-        return builder.body(Problems.decorate(ProblemDetail.forStatusAndDetail(status, detail), request));
-    }
-
-    private final com.lawyerllama.elasticsearch.ElasticsearchStatus elasticsearchStatus;
-
-    public ApiExceptionHandler(org.springframework.beans.factory.ObjectProvider<com.lawyerllama.elasticsearch.ElasticsearchStatus> status) {
-        this.elasticsearchStatus = status.getIfAvailable();
     }
 
     @ExceptionHandler(Exception.class)

@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -57,6 +59,19 @@ public final class Problems {
             body.putAll(problem.getProperties());
         }
         return body;
+    }
+
+    /**
+     * A problem-details response with the request's path and id, and a {@code Retry-After} header
+     * when {@code retryAfterSeconds} is positive: for the exception handlers of every package.
+     */
+    public static ResponseEntity<Object> response(HttpStatus status, String detail, HttpServletRequest request,
+                                                  int retryAfterSeconds) {
+        ResponseEntity.BodyBuilder builder = ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (retryAfterSeconds > 0) {
+            builder.header(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
+        }
+        return builder.body(decorate(ProblemDetail.forStatusAndDetail(status, detail), request));
     }
 
     private static String safePath(HttpServletRequest request) {
