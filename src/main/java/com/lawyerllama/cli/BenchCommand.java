@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.lawyerllama.cli.UsageException;
 import com.lawyerllama.llama.BatchScheduler;
+import com.lawyerllama.llama.DecodeProfile;
 import com.lawyerllama.llama.GenerationOptions;
 import com.lawyerllama.llama.GenerationResult;
 import com.lawyerllama.llama.KvCache;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measures prefill and decode speed.",
                 "  bench --model DIR [--threads N] [--concurrency C] [--prompt-tokens N] [--new-tokens N]",
-                "  bench --random 15M | 1.1B | dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000"})
+                "  bench --random 15M | 1.1B | dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000",
+                "  --profile adds where a decode step's time goes"})
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory.")
@@ -55,6 +57,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", defaultValue = "16", description = "Untimed decode steps first (default ${DEFAULT-VALUE}).")
     int warmup;
+
+    @Option(names = "--profile", description = "Also show where a decode step's time goes: the products by the weights"
+            + " timed alone, the arrays (native ops) a step creates and what one small op costs.")
+    boolean profile;
 
     /** Timings of one sequence. */
     private record Run(long prefillNanos, long firstTokenNanos, long decodeNanos, long decodeCpuNanos, int decoded) {
@@ -89,6 +95,9 @@ public final class BenchCommand implements Callable<Integer> {
                     one.decoded / (one.decodeNanos / 1e9), one.decoded, one.decoded / (one.decodeCpuNanos / 1e9));
             if (concurrency > 1) {
                 batched(llama);
+            }
+            if (profile) {
+                printProfile(DecodeProfile.measure(llama, promptTokens, newTokens));
             }
             System.out.printf("peak RSS     %s%n", peakRss());
         }
@@ -229,6 +238,18 @@ public final class BenchCommand implements Callable<Integer> {
             NDArray logits = llama.decode(scope.create(ids, new Shape(1, ids.length)), cache);
             return logits.toType(DataType.FLOAT32, false).toFloatArray();
         }
+    }
+
+    private static void printProfile(DecodeProfile p) {
+        System.out.printf("profile      decode step %.0f µs of CPU time (median of %d steps, 1 stream; CPU time of the decoding thread throughout)%n", p.stepMicros(), p.steps());
+        System.out.printf("  weights    %d products by the weight matrices (%,d parameters), timed alone: %.0f µs = %.0f %% of the step%n",
+                p.matrixProducts(), p.matrixParameters(), p.matrixMicros(), 100 * p.matrixMicros() / p.stepMicros());
+        System.out.printf("  small ops  %d other arrays created per step × %.2f µs per small op (add of [1, D], release included)"
+                        + " = %.0f µs = %.0f %% of the step%n", p.smallOpsPerStep(), p.smallOpMicros(),
+                p.smallOpsPerStep() * p.smallOpMicros(), 100 * p.smallOpsPerStep() * p.smallOpMicros() / p.stepMicros());
+        double rest = p.otherMicros() - p.smallOpsPerStep() * p.smallOpMicros();
+        System.out.printf("  rest       %.0f µs = %.0f %% (in-place ops, attention over the cache, logits to Java, sampling)%n",
+                rest, 100 * rest / p.stepMicros());
     }
 
     /** VmHWM from /proc (Linux); "n/a" elsewhere. */

@@ -459,6 +459,21 @@ public final class LlamaModel implements AutoCloseable {
         return config;
     }
 
+    /**
+     * The weight matrices one decode step multiplies by, as the step uses them ([in, out] views:
+     * per layer [Wq; Wk; Wv]ᵀ, Woᵀ, [Wgate; Wup]ᵀ, Wdownᵀ, then the classifier's): for
+     * {@link DecodeProfile}, which times those products alone.
+     */
+    java.util.List<NDArray> decodeMatrices() {
+        java.util.List<NDArray> matrices = new java.util.ArrayList<>();
+        for (Layer w : layers) {
+            matrices.addAll(java.util.List.of(w.wqkvT(), w.woT(), w.wGateUpT(), w.wDownT()));
+        }
+        matrices.add(lmHeadT);
+        return matrices;
+    }
+
+
     /** Weights by Hugging Face tensor name, in checkpoint order. */
     public Map<String, NDArray> parameters() {
         return parameters;
