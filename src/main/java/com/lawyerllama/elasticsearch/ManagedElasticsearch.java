@@ -50,7 +50,7 @@ public final class ManagedElasticsearch implements AutoCloseable {
      * @param javaHome the JDK the node runs on; null: the service's own. Lucene computes vector
      *                 similarities with SIMD instructions only on JDK 21 and later (the official
      *                 Elasticsearch images bundle such a JDK); on a JDK 17 service a newer JDK here
-     *                 made the node's own kNN time about a third shorter (README, dense path).
+     *                 made the node's own kNN time about a third shorter (docs/retrieval.md, where a dense search's time goes).
      */
     public record Settings(Path distribution, Path baseDir, int port, String heap,
                            Duration startTimeout, String unprivilegedUser, Path javaHome) {

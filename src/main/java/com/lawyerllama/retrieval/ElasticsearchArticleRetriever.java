@@ -117,7 +117,7 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
             throw e;
         }
         // Fused, BM25's floor decides whether the question bears on any statute at all: cosine
-        // similarity under the trained model does not (measured once, see the README: gold articles' median cosine 0.29,
+        // similarity under the trained model does not (measured once, see docs/retrieval.md: gold articles' median cosine 0.29,
         // the best article for a non-legal instruction 0.44), so a clearly unrelated question gets nothing.
         boolean unrelated = answering == Mode.FUSED && lexical.isEmpty();
         if (unrelated) {

@@ -98,7 +98,7 @@ public record RetrievalProperties(
      * over 1-bit codes of them whose best candidates are then scored again with the floats
      * ({@code bbq_flat}, Elasticsearch's better binary quantisation). {@code auto} takes {@code bbq_flat}
      * from {@value #QUANTISE_FROM_DIMS} dimensions and {@code flat} below: measured on this project's
-     * models (see the README), the 1-bit scan halved the search time of the 640-dimension model carrying
+     * models (see docs/retrieval.md), the 1-bit scan halved the search time of the 640-dimension model carrying
      * BGE at a cost of at most 0.011 in recall@3 over all labelled questions, and gained nothing on the
      * 128-dimension n-gram model, whose search time is not spent scanning.
      */
@@ -118,7 +118,7 @@ public record RetrievalProperties(
      * {@code bm25Weight / (rankConstant + bm25Rank) + denseWeight / (rankConstant + denseRank)} over the
      * candidates that clear each retriever's own relevance floor (ranks from 1; a missing rank adds nothing).
      * The defaults were chosen on the validation split ({@code eval retrieval --split validation}: train-split
-     * questions the retriever model did not train on), never on dev; see the README.
+     * questions the retriever model did not train on), never on dev; see docs/retrieval.md.
      */
     public record Fusion(
             @DefaultValue("0.5") double bm25Weight,
