@@ -241,15 +241,17 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static void printProfile(DecodeProfile p) {
-        System.out.printf("profile      decode step %.0f µs of CPU time (median of %d steps, 1 stream; CPU time of the decoding thread throughout)%n", p.stepMicros(), p.steps());
+        System.out.printf("profile      decode step %.0f µs of CPU time (median of %d steps, 1 stream; CPU time of the decoding thread throughout)%n",
+                p.stepMicros(), p.steps());
         System.out.printf("  weights    %d products by the weight matrices (%,d parameters), timed alone: %.0f µs = %.0f %% of the step%n",
                 p.matrixProducts(), p.matrixParameters(), p.matrixMicros(), 100 * p.matrixMicros() / p.stepMicros());
-        System.out.printf("  small ops  %d other arrays created per step × %.2f µs per small op (add of [1, D], release included)"
-                        + " = %.0f µs = %.0f %% of the step%n", p.smallOpsPerStep(), p.smallOpMicros(),
-                p.smallOpsPerStep() * p.smallOpMicros(), 100 * p.smallOpsPerStep() * p.smallOpMicros() / p.stepMicros());
-        double rest = p.otherMicros() - p.smallOpsPerStep() * p.smallOpMicros();
-        System.out.printf("  rest       %.0f µs = %.0f %% (in-place ops, attention over the cache, logits to Java, sampling)%n",
-                rest, 100 * rest / p.stepMicros());
+        double calls = p.smallOpsPerStep() * p.smallOpMicros();
+        System.out.printf("  op calls   %d other arrays created per step × %.2f µs for a bare op (add of [1, D], release included)"
+                + " = %.0f µs = %.0f %% of the step%n", p.smallOpsPerStep(), p.smallOpMicros(), calls, 100 * calls / p.stepMicros());
+        double rest = p.otherMicros() - calls;
+        System.out.printf("  rest       %.0f µs = %.0f %%: the small ops' work beyond a bare call (norms, RoPE, attention, KV-cache writes),"
+                + " in-place ops, logits to Java, sampling; all non-weight time is %.1f µs per array created%n",
+                rest, 100 * rest / p.stepMicros(), p.otherMicros() / p.smallOpsPerStep());
     }
 
     /** VmHWM from /proc (Linux); "n/a" elsewhere. */
