@@ -97,7 +97,7 @@ public final class BenchCommand implements Callable<Integer> {
                 batched(llama);
             }
             if (profile) {
-                printProfile(DecodeProfile.measure(llama, promptTokens, newTokens));
+                printProfile(DecodeProfile.measure(llama, promptTokens, warmup, newTokens));
             }
             System.out.printf("peak RSS     %s%n", peakRss());
         }

@@ -28,10 +28,12 @@ import java.util.List;
 public record DecodeProfile(int steps, double stepMicros, int arraysPerStep, int matrixProducts,
                             long matrixParameters, double matrixMicros, double smallOpMicros) {
 
-    /** Times {@code steps} decode steps after a prompt of {@code promptTokens} random tokens. */
-    public static DecodeProfile measure(LlamaModel model, int promptTokens, int steps) {
+    /**
+     * Times {@code steps} decode steps after a prompt of {@code promptTokens} random tokens and
+     * {@code warmup} untimed steps (the model's context must hold all of them).
+     */
+    public static DecodeProfile measure(LlamaModel model, int promptTokens, int warmup, int steps) {
         LlamaConfig config = model.config();
-        int warmup = Math.max(8, steps / 8);
         try (NDManager sequence = model.manager().newSubManager();
              KvCache cache = model.newCache(1, promptTokens + warmup + steps + 1, sequence)) {
             java.util.Random random = new java.util.Random(7);

@@ -14,7 +14,7 @@ class DecodeProfileTest {
         try (LlamaModel model = LlamaModel.load(TestModels.stories260K(), Device.cpu(), 64)) {
             LlamaConfig c = model.config();
             int arraysBefore = model.manager().getManagedArrays().size();
-            DecodeProfile p = DecodeProfile.measure(model, 8, 16);
+            DecodeProfile p = DecodeProfile.measure(model, 8, 4, 16);
 
             // per layer [Wq; Wk; Wv], Wo, [Wgate; Wup], Wdown, then the classifier
             assertThat(p.matrixProducts()).isEqualTo(4 * c.numHiddenLayers() + 1);
