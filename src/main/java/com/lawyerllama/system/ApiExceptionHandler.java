@@ -8,6 +8,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
@@ -33,15 +34,52 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 : ProblemDetail.forStatusAndDetail(statusCode, HttpStatus.valueOf(statusCode.value()).getReasonPhrase());
         if (request instanceof ServletWebRequest servlet) {
             Problems.decorate(problem, servlet.getRequest());
+            if (statusCode.is4xxClientError()) {
+                ClientErrorLog.refused(servlet.getRequest(), statusCode.value(), problem.getDetail());
+            }
         }
         return super.handleExceptionInternal(ex, problem, headers, statusCode, request);
     }
 
-    /** The model's slots and queue are full: 429 with the engine's Retry-After. */
+    /**
+     * A body Jackson could not read: say which field and what JSON it should be, never Jackson's
+     * own text (it names Java classes).
+     */
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        String detail = "the request body is missing or cannot be read";
+        for (Throwable t = ex.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof tools.jackson.core.JacksonException jackson) {
+                detail = JsonErrors.describe(jackson);
+                break;
+            }
+        }
+        return handleExceptionInternal(ex, ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail), headers,
+                HttpStatus.BAD_REQUEST, request);
+    }
+
+    /** The model's slots and queue are full: 429 with the engine's Retry-After (its message says so already). */
     @ExceptionHandler(com.lawyerllama.llama.EngineBusyException.class)
     ResponseEntity<Object> busy(com.lawyerllama.llama.EngineBusyException ex, HttpServletRequest request) {
-        return problem(HttpStatus.TOO_MANY_REQUESTS, "the model is busy: " + ex.getMessage() + "; retry after "
-                + ex.retryAfterSeconds() + " s", request, ex.retryAfterSeconds());
+        return problem(HttpStatus.TOO_MANY_REQUESTS, ex.getMessage(), request, ex.retryAfterSeconds());
+    }
+
+    /** A parameter Tomcat could not decode (reached when something asks for parameters after the sanity filter). */
+    @ExceptionHandler(org.apache.tomcat.util.http.InvalidParameterException.class)
+    ResponseEntity<Object> badParameters(Exception ex, HttpServletRequest request) {
+        String detail = "the query string or form body cannot be decoded as parameters";
+        ClientErrorLog.refused(request, 400, detail);
+        return problem(HttpStatus.BAD_REQUEST, detail, request, 0);
+    }
+
+    /** A file path from the request that the file system cannot take (a NUL, say): the request's fault. */
+    @ExceptionHandler(java.nio.file.InvalidPathException.class)
+    ResponseEntity<Object> badPath(java.nio.file.InvalidPathException ex, HttpServletRequest request) {
+        String detail = "a path in the request is not a valid file path: " + ClientErrorLog.printable(ex.getReason(), 200)
+                + " (" + ClientErrorLog.printable(ex.getInput(), 200) + ")";
+        ClientErrorLog.refused(request, 400, detail);
+        return problem(HttpStatus.BAD_REQUEST, detail, request, 0);
     }
 
     @ExceptionHandler(com.lawyerllama.llama.ModelNotLoadedException.class)
@@ -63,6 +101,23 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         }
         return problem(HttpStatus.SERVICE_UNAVAILABLE, "Elasticsearch is unavailable: " + ex.getMessage(), request,
                 com.lawyerllama.elasticsearch.ElasticsearchStatus.RETRY_AFTER_SECONDS);
+    }
+
+    /**
+     * Elasticsearch refused a request. An index that does not exist yet (nothing imported) is an
+     * outage of the statute search until a corpus is imported, not a failure of the request;
+     * anything else is unexpected.
+     */
+    @ExceptionHandler(co.elastic.clients.elasticsearch._types.ElasticsearchException.class)
+    ResponseEntity<Object> elasticsearchRefused(co.elastic.clients.elasticsearch._types.ElasticsearchException ex,
+                                                HttpServletRequest request) {
+        if (ex.error() != null && "index_not_found_exception".equals(ex.error().type())) {
+            log.warn("Request {} {} needs an index that does not exist: {}", request.getMethod(), request.getRequestURI(),
+                    ex.error().reason());
+            return problem(HttpStatus.SERVICE_UNAVAILABLE, "the statute index does not exist yet: import a corpus "
+                    + "(lawyer.corpus.path, POST /admin/corpus/import or the import command)", request, 60);
+        }
+        return unexpected(ex, request);
     }
 
     private static ResponseEntity<Object> problem(HttpStatus status, String detail, HttpServletRequest request,
