@@ -47,7 +47,9 @@ public class CrossSiteRequestFilter extends OncePerRequestFilter {
         if (site != null && !site.equalsIgnoreCase("same-origin") && !site.equalsIgnoreCase("none")) {
             return "the browser reports a " + ClientErrorLog.printable(site, 20) + " request";
         }
-        String origin = request.getHeader("Origin");
+        // A browser that sends Sec-Fetch-Site (no page can set it) has said it all; Origin is for older ones, and is
+        // compared with the Host header, which a reverse proxy must pass on unchanged for them.
+        String origin = site == null ? request.getHeader("Origin") : null;
         if (origin != null && !sameAuthority(origin, request)) {
             return "Origin " + ClientErrorLog.printable(origin, 100) + " is not this site";
         }
