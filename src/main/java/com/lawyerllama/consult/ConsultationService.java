@@ -87,7 +87,7 @@ public class ConsultationService {
         if (request.question() == null || request.question().isBlank()) {
             throw ApiException.badRequest("question is required");
         }
-        if (request.question().length() > properties.maxQuestionLength()) {
+        if (request.question().codePointCount(0, request.question().length()) > properties.maxQuestionLength()) {
             throw ApiException.badRequest("question is longer than " + properties.maxQuestionLength() + " characters")
                     .with("maxLength", properties.maxQuestionLength());
         }

@@ -22,10 +22,10 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 @Order(Ordered.LOWEST_PRECEDENCE - 1)
 public class EngineErrorHandler {
 
+    /** The engine's message already says it is busy and when to retry. */
     @ExceptionHandler(EngineBusyException.class)
     ResponseEntity<Object> busy(EngineBusyException ex, HttpServletRequest request) {
-        return Problems.response(HttpStatus.TOO_MANY_REQUESTS, "the model is busy: " + ex.getMessage() + "; retry after "
-                + ex.retryAfterSeconds() + " s", request, ex.retryAfterSeconds());
+        return Problems.response(HttpStatus.TOO_MANY_REQUESTS, ex.getMessage(), request, ex.retryAfterSeconds());
     }
 
     @ExceptionHandler(ModelNotLoadedException.class)

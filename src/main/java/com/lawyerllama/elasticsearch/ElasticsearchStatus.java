@@ -18,8 +18,9 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Whether Elasticsearch can serve requests right now, refreshed every few seconds in the
- * background (requests never wait on a probe). Code that needs the cluster calls
+ * Whether Elasticsearch can serve requests right now, refreshed in the background (requests
+ * never wait on a probe): every 5 s while it is up, every second while it is down, and at once
+ * when the managed node dies or serves again. Code that needs the cluster calls
  * {@link #requireAvailable()}, which turns an outage into a 503 with Retry-After; the service
  * recovers on its own when the cluster comes back.
  */
@@ -38,12 +39,14 @@ public class ElasticsearchStatus {
     private final ElasticsearchProperties properties;
     private final ObjectProvider<ManagedElasticsearchLifecycle> managed;
     private volatile Snapshot last = new Snapshot(false, "unknown", "not checked yet", Map.of());
+    private volatile long lastRefresh;
 
     public ElasticsearchStatus(RestClient restClient, ElasticsearchProperties properties,
                                ObjectProvider<ManagedElasticsearchLifecycle> managed) {
         this.restClient = restClient;
         this.properties = properties;
         this.managed = managed;
+        managed.ifAvailable(lifecycle -> lifecycle.addListener(this::refresh));
     }
 
     public Snapshot current() {
@@ -67,8 +70,16 @@ public class ElasticsearchStatus {
         last = new Snapshot(false, "unreachable", reason, last.details());
     }
 
-    @Scheduled(initialDelay = 0, fixedDelay = 5000)
-    public Snapshot refresh() {
+    /** Every second while the cluster is down, every 5 s while it is up. */
+    @Scheduled(initialDelay = 0, fixedDelay = 1000)
+    void poll() {
+        if (!last.up() || System.nanoTime() - lastRefresh >= 5_000_000_000L) {
+            refresh();
+        }
+    }
+
+    public synchronized Snapshot refresh() {
+        lastRefresh = System.nanoTime();
         Map<String, Object> details = new LinkedHashMap<>();
         ManagedElasticsearchLifecycle lifecycle = managed.getIfAvailable();
         if (lifecycle != null) {
@@ -78,6 +89,7 @@ public class ElasticsearchStatus {
             details.put("process", node.state().name().toLowerCase());
             node.pid().ifPresent(pid -> details.put("pid", pid));
             details.put("stateDir", String.valueOf(node.stateDir()));
+            lifecycle.lastRecovery().ifPresent(d -> details.put("lastRecoveryMs", d.toMillis()));
         } else {
             details.put("mode", "external");
             details.put("uris", properties.uris());

@@ -58,7 +58,10 @@ public final class ManagedElasticsearch implements AutoCloseable {
 
     private final Settings settings;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** What we started: {@code runuser} (as root) or the distribution's launcher script, not the node itself. */
     private volatile Process process;
+    /** The node: the Elasticsearch server JVM, whose pid the node writes to its pid file. */
+    private volatile ProcessHandle node;
     private volatile State state = State.NEW;
     private volatile String reason = "not started";
     private volatile Path home;
@@ -85,12 +88,23 @@ public final class ManagedElasticsearch implements AutoCloseable {
         return reason;
     }
 
+    /** The pid of the Elasticsearch server JVM (not of the runuser/launcher wrapper that started it). */
     public Optional<Long> pid() {
-        Process p = process;
-        return p != null && p.isAlive() ? Optional.of(p.pid()) : Optional.empty();
+        ProcessHandle n = node;
+        return n != null && n.isAlive() ? Optional.of(n.pid()) : Optional.empty();
     }
 
+    /** The node process, once known (it is known from the pid file when the node is healthy). */
+    public Optional<ProcessHandle> nodeProcess() {
+        return Optional.ofNullable(node);
+    }
+
+    /** True while the node (or, before its pid is known, the launcher that starts it) runs. */
     public boolean isAlive() {
+        ProcessHandle n = node;
+        if (n != null) {
+            return n.isAlive();
+        }
         Process p = process;
         return p != null && p.isAlive();
     }
@@ -168,11 +182,13 @@ public final class ManagedElasticsearch implements AutoCloseable {
             builder.environment().remove("JAVA_TOOL_OPTIONS");
             log.info("Starting Elasticsearch {} on {} (state under {}{})", VERSION, uri(), stateDir,
                     root ? ", as user " + settings.unprivilegedUser() : "");
+            node = null;
             process = builder.start();
             waitUntilHealthy(logs.resolve("console.log"));
+            node = readNodePid(pidFile).orElseGet(process::toHandle);
             state = State.RUNNING;
             reason = "running";
-            log.info("Elasticsearch is up on {} (pid {})", uri(), process.pid());
+            log.info("Elasticsearch is up on {} (node pid {}, launched by pid {})", uri(), node.pid(), process.pid());
         } catch (IOException | RuntimeException e) {
             stopProcess();
             releaseLock();
@@ -194,30 +210,55 @@ public final class ManagedElasticsearch implements AutoCloseable {
         }
     }
 
-    /** True when the node died without being asked to stop. */
+    /**
+     * True when the node died without being asked to stop. Only the node counts: a launcher
+     * wrapper that exits (or is killed) while the node serves leaves a healthy node, which is kept.
+     */
     public boolean diedUnexpectedly() {
-        Process p = process;
-        return !closing && p != null && !p.isAlive() && state == State.RUNNING;
+        ProcessHandle n = node;
+        return !closing && !sharedWithAnotherProcess && n != null && !n.isAlive() && state == State.RUNNING;
     }
 
-    /** Marks a dead node failed with its exit code, for health reporting before a restart. */
+    /** Marks a dead node failed, for health reporting before a restart. */
     public synchronized void markDied() {
-        Process p = process;
-        if (p != null && !p.isAlive()) {
+        ProcessHandle n = node;
+        if (n != null && !n.isAlive() && state == State.RUNNING) {
+            Process p = process;
             state = State.FAILED;
-            reason = "Elasticsearch process exited with code " + p.exitValue() + "; see "
-                    + stateDir.resolve("logs/console.log");
+            reason = "the Elasticsearch node (pid " + n.pid() + ") exited"
+                    + (p != null && !p.isAlive() ? " (launcher exit code " + p.exitValue() + ")" : "")
+                    + "; see " + stateDir.resolve("logs/console.log");
+        }
+    }
+
+    /** The server JVM named in the node's pid file, when it runs. */
+    private static Optional<ProcessHandle> readNodePid(Path pidFile) {
+        try {
+            String text = Files.readString(pidFile).trim();
+            return text.isEmpty() ? Optional.empty() : ProcessHandle.of(Long.parseLong(text)).filter(ProcessHandle::isAlive);
+        } catch (IOException | RuntimeException e) {
+            log.warn("Cannot read the Elasticsearch node's pid from {}: {}", pidFile, e.getMessage());
+            return Optional.empty();
         }
     }
 
     private void stopProcess() {
         Process p = process;
-        if (p == null) {
+        ProcessHandle n = node;
+        node = null;
+        if (p == null && n == null) {
             return;
         }
         List<ProcessHandle> tree = new ArrayList<>();
-        p.descendants().forEach(tree::add);
-        tree.add(p.toHandle());
+        if (n != null) {
+            // First, so that it is stopped even when its launcher is gone (the node was re-parented).
+            tree.add(n);
+            n.descendants().forEach(tree::add);
+        }
+        if (p != null) {
+            p.descendants().filter(h -> !tree.contains(h)).forEach(tree::add);
+            tree.add(p.toHandle());
+        }
         // Elasticsearch shuts down cleanly on SIGTERM; the launcher forwards it to the server JVM.
         tree.forEach(ProcessHandle::destroy);
         Instant deadline = Instant.now().plusSeconds(30);
@@ -231,6 +272,15 @@ public final class ManagedElasticsearch implements AutoCloseable {
         }
         tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         process = null;
+    }
+
+    /**
+     * Stops what is left of a node that died (its launcher, which exits on its own shortly after)
+     * and starts a new one.
+     */
+    public synchronized void restart() {
+        stopProcess();
+        start();
     }
 
     /**

@@ -241,7 +241,7 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         if (query.question() == null || query.question().isBlank()) {
             throw ApiException.badRequest("the query is empty");
         }
-        if (query.question().length() > properties.maxQueryLength()) {
+        if (query.question().codePointCount(0, query.question().length()) > properties.maxQueryLength()) {
             throw ApiException.badRequest("the query is longer than " + properties.maxQueryLength() + " characters")
                     .with("maxLength", properties.maxQueryLength());
         }

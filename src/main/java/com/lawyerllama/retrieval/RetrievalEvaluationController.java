@@ -36,6 +36,9 @@ public class RetrievalEvaluationController {
 
     @PostMapping("/admin/retrieval/eval")
     RetrievalEvaluation.Result evaluate(@RequestBody EvalRequest request) {
+        if (request.k() != null && request.k().contains(null)) {
+            throw ApiException.badRequest("k: at most 10 values, each between 1 and 20 (null is not a value)");
+        }
         if (request.set() == null || request.set().isBlank()) {
             throw ApiException.badRequest("set (a labelled JSON file on the server) is required");
         }

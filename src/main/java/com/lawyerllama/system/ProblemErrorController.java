@@ -21,13 +21,17 @@ public class ProblemErrorController implements ErrorController {
     @RequestMapping("/error")
     ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        if (code == null && request.getDispatcherType() != jakarta.servlet.DispatcherType.ERROR) {
+            // /error asked for directly: there is no error to report and no such resource.
+            code = 404;
+        }
         HttpStatus status = HttpStatus.resolve(code instanceof Integer i ? i : 500);
         if (status == null) {
             status = HttpStatus.INTERNAL_SERVER_ERROR;
         }
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, status.is5xxServerError()
                 ? "The service failed to handle this request; quote the request id when reporting it."
-                : status.getReasonPhrase());
+                : status == HttpStatus.NOT_FOUND ? "There is nothing at this path." : status.getReasonPhrase());
         Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
         if (uri instanceof String path) {
             try {

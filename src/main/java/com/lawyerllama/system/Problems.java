@@ -38,7 +38,19 @@ public final class Problems {
         response.setStatus(status.value());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         response.setCharacterEncoding("UTF-8");
-        response.getWriter().write(JSON.writeValueAsString(asMap(problem)));
+        response.getWriter().write(json(problem));
+    }
+
+    /** Like {@link #write(HttpServletRequest, HttpServletResponse, HttpStatus, String)}, with Retry-After. */
+    public static void write(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail,
+                             long retryAfterSeconds) throws IOException {
+        response.setHeader("Retry-After", Long.toString(Math.max(1, retryAfterSeconds)));
+        write(request, response, status, detail);
+    }
+
+    /** The problem as RFC 9457 JSON text. */
+    public static String json(ProblemDetail problem) {
+        return JSON.writeValueAsString(asMap(problem));
     }
 
     /** The RFC 9457 JSON shape: members at the top level, extension properties beside them. */

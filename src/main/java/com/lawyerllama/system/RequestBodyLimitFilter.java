@@ -21,50 +21,76 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Refuses request bodies over {@code lawyer.consult.max-body-bytes} with a 413 problem, before
- * they are parsed: by the declared Content-Length, or, for a chunked body, by reading at most
- * one byte past the limit.
+ * Guards request bodies before they are parsed. Refuses bodies over
+ * {@code lawyer.consult.max-body-bytes} ({@code lawyer.security.admin-max-body-bytes} under
+ * {@code /admin/}) with a 413 problem: by the declared Content-Length, or, for a chunked body,
+ * by reading at most one byte past the limit. A JSON body is read whole (within that limit) and
+ * must pass {@link JsonBodyCheck} (strict UTF-8, well-formed, no NUL or unpaired surrogate in a
+ * string), else it is a 400 problem naming the field.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 public class RequestBodyLimitFilter extends OncePerRequestFilter {
     private final int maxBytes;
+    private final int adminMaxBytes;
 
-    public RequestBodyLimitFilter(@Value("${lawyer.consult.max-body-bytes:16384}") int maxBytes) {
+    public RequestBodyLimitFilter(@Value("${lawyer.consult.max-body-bytes:16384}") int maxBytes,
+                                  @Value("${lawyer.security.admin-max-body-bytes:1048576}") int adminMaxBytes) {
         this.maxBytes = maxBytes;
+        this.adminMaxBytes = adminMaxBytes;
     }
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String method = request.getMethod();
-        return !("POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method))
-                || request.getRequestURI().startsWith("/admin/");
+        return !("POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method) || "DELETE".equals(method));
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        int limit = request.getRequestURI().startsWith("/admin/") ? adminMaxBytes : maxBytes;
         long declared = request.getContentLengthLong();
-        if (declared > maxBytes) {
-            tooLarge(request, response);
+        if (declared > limit) {
+            tooLarge(request, response, limit);
             return;
         }
-        if (declared >= 0) {
+        boolean json = isJson(request.getContentType());
+        if (declared == 0 || declared > 0 && !json) {
             chain.doFilter(request, response);
             return;
         }
-        byte[] body = request.getInputStream().readNBytes(maxBytes + 1);
-        if (body.length > maxBytes) {
-            tooLarge(request, response);
+        byte[] body = request.getInputStream().readNBytes(limit + 1);
+        if (body.length > limit) {
+            tooLarge(request, response, limit);
             return;
+        }
+        if (json && body.length > 0) {
+            String problem = JsonBodyCheck.problem(body);
+            if (problem != null) {
+                ClientErrorLog.refused(request, 400, problem);
+                Problems.write(request, response, HttpStatus.BAD_REQUEST, problem);
+                return;
+            }
         }
         chain.doFilter(new BufferedBody(request, body), response);
     }
 
-    private void tooLarge(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.toLowerCase(java.util.Locale.ROOT);
+        int semicolon = type.indexOf(';');
+        type = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
+        return type.equals("application/json") || type.startsWith("application/") && type.endsWith("+json");
+    }
+
+    private void tooLarge(HttpServletRequest request, HttpServletResponse response, int limit) throws IOException {
         response.setHeader("Connection", "close");
+        ClientErrorLog.refused(request, 413, "body over " + limit + " bytes");
         Problems.write(request, response, HttpStatus.CONTENT_TOO_LARGE,
-                "the request body is larger than " + maxBytes + " bytes");
+                "the request body is larger than " + limit + " bytes");
     }
 
     private static final class BufferedBody extends HttpServletRequestWrapper {

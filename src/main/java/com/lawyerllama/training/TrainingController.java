@@ -44,15 +44,17 @@ public class TrainingController {
                         .with("problems", List.of("plan: missing"));
             }
         } catch (tools.jackson.core.JacksonException e) {
-            throw ApiException.badRequest("the plan is not well-formed: " + e.getOriginalMessage())
-                    .with("problems", List.of("plan: " + e.getOriginalMessage()));
+            String problem = com.lawyerllama.system.JsonErrors.describe(e);
+            throw ApiException.badRequest("the plan is not well-formed: " + problem)
+                    .with("problems", List.of("plan: " + problem));
         }
         BaseModel base;
         try {
             base = BaseModel.fromJson(body.get("base"));
         } catch (tools.jackson.core.JacksonException e) {
-            throw ApiException.badRequest("the base is not well-formed: " + e.getOriginalMessage())
-                    .with("problems", List.of("base: " + e.getOriginalMessage()));
+            String problem = com.lawyerllama.system.JsonErrors.describe(e);
+            throw ApiException.badRequest("the base is not well-formed: " + problem)
+                    .with("problems", List.of("base: " + problem));
         }
         List<String> problems = runs.validate(plan, base);
         if (!problems.isEmpty()) {

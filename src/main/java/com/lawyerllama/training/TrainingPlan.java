@@ -49,8 +49,18 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
     public static final Set<String> LORA_TARGETS = Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
     public TrainingPlan {
-        stages = stages == null ? List.of() : List.copyOf(stages);
+        stages = stages == null ? List.of() : List.copyOf(noNulls(stages, "stages"));
         name = name == null ? "unnamed" : name;
+    }
+
+    /** The list, when none of its items is null (a JSON {@code null} in an array): the field's name says where. */
+    static <T> List<T> noNulls(List<T> items, String field) {
+        for (int i = 0; i < items.size(); i++) {
+            if (items.get(i) == null) {
+                throw new IllegalArgumentException(field + "[" + i + "] is null");
+            }
+        }
+        return items;
     }
 
     /**
@@ -73,7 +83,7 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
                         int seqLen, int batchSize, Integer gradAccum, double lr, Double minLr, int warmupSteps,
                         double weightDecay, double gradClip, Lora lora, double distractorShare, Retriever retriever) {
         public Stage {
-            datasets = datasets == null ? List.of() : List.copyOf(datasets);
+            datasets = datasets == null ? List.of() : List.copyOf(noNulls(datasets, "datasets"));
         }
 
         public int accumulation() {
@@ -144,7 +154,7 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
     /** Low-rank adapters on the named projections; merged into the weights on export. */
     public record Lora(int rank, double alpha, List<String> targets) {
         public Lora {
-            targets = targets == null ? List.of() : List.copyOf(targets);
+            targets = targets == null ? List.of() : List.copyOf(noNulls(targets, "lora.targets"));
         }
 
         public double scale() {
@@ -280,7 +290,9 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
             for (int j = 0; j < s.datasets().size(); j++) {
                 DatasetSpec d = s.datasets().get(j);
                 String dat = at + "datasets[" + j + "]: ";
-                if (retriever) {
+                if (d.format() == null || d.format().isBlank()) {
+                    problems.add(dat + "format is missing (known: " + DatasetReaders.FORMATS + ")");
+                } else if (retriever) {
                     boolean distils = s.retriever() != null && s.retriever().distilQueryEncoder();
                     boolean questions = distils && DatasetReaders.FORMATS.contains(d.format()) && !DatasetReaders.isText(d.format());
                     if (!"statutes".equals(d.format()) && !LABELLED_ARTICLES.equals(d.format()) && !questions) {

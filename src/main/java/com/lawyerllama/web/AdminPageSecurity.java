@@ -1,5 +1,6 @@
 package com.lawyerllama.web;
 
+import com.lawyerllama.system.LoginThrottle;
 import com.lawyerllama.system.Problems;
 import com.lawyerllama.system.SecurityConfiguration;
 import jakarta.servlet.DispatcherType;
@@ -25,12 +26,14 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * ({@link SecurityConfiguration}): a form login with an HTTP session, and CSRF tokens (kept in
  * the session, sent by the page's fetch calls in the {@code X-CSRF-TOKEN} header).
  *
- * <p>Which chain a request meets: one with an {@code Authorization} header is always an API
- * client's (Basic or bearer, stateless, no cookies, so nothing for CSRF to forge). Without one,
- * the page, the login and logout routes, and {@code /admin/**} calls that come from the page (a
- * session cookie or {@code X-Requested-With}) meet this chain; every state-changing request
- * here needs the session's CSRF token. Anything else under {@code /admin/**} stays with the API
- * chain, which answers 401 with a Basic challenge as before.
+ * <p>Which chain a request meets: the page, the login and logout routes always meet this chain
+ * (with or without an {@code Authorization} header, so the page always needs the login). Other
+ * requests with an {@code Authorization} header are an API client's (Basic or bearer,
+ * stateless, no cookies; the API chain refuses cross-site state changes). Without one,
+ * {@code /admin/**} calls that come from the page (a session cookie or {@code X-Requested-With})
+ * meet this chain; every state-changing request here needs the session's CSRF token. Anything
+ * else under {@code /admin/**} stays with the API chain, which answers 401 (a Basic challenge
+ * for API clients, none that a browser would turn into a password prompt).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
@@ -41,12 +44,15 @@ public class AdminPageSecurity {
 
     /** Requests that belong to the browser login rather than to the API's Basic/bearer clients. */
     static boolean isBrowserRequest(HttpServletRequest request) {
+        // The decoded, normalised path (what the resource handler serves), not the raw URI: /admin%2Ehtml is the page too.
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        if (PAGE_PATHS.contains(path)) {
+            // The page needs the login whatever Authorization header comes with it (a junk one must not
+            // move it to the API chain).
+            return true;
+        }
         if (request.getHeader("Authorization") != null) {
             return false;
-        }
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        if (PAGE_PATHS.contains(path)) {
-            return true;
         }
         return path.startsWith("/admin/") && (hasSessionCookie(request) || request.getHeader("X-Requested-With") != null);
     }
@@ -74,7 +80,12 @@ public class AdminPageSecurity {
                         .requestMatchers("/login", "/login.html", "/csrf").permitAll()
                         .anyRequest().hasRole("ADMIN"))
                 .formLogin(form -> form.loginPage("/login").loginProcessingUrl("/login")
-                        .defaultSuccessUrl("/admin", true).failureUrl("/login?error"))
+                        .defaultSuccessUrl("/admin", true)
+                        .failureHandler((request, response, failure) -> {
+                            // Counted by the login throttle (system.LoginThrottleFilter), which answers 429 when it is too many.
+                            request.setAttribute(LoginThrottle.FAILED, Boolean.TRUE);
+                            response.sendRedirect(request.getContextPath() + "/login?error");
+                        }))
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))
                 .csrf(csrf -> csrf.csrfTokenRepository(new HttpSessionCsrfTokenRepository()))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.IF_REQUIRED))

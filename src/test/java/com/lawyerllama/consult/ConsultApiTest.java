@@ -216,7 +216,9 @@ class ConsultApiTest {
     }
 
     private double metric(String pattern) {
-        String text = new Http(port).get("/actuator/prometheus").body();
+        Http http = new Http(port);
+        String text = http.send(http.request("/actuator/prometheus")
+                .header("Authorization", "Bearer " + IntegrationTest.ADMIN_TOKEN).GET()).body();
         Matcher m = Pattern.compile("(?m)^" + pattern).matcher(text);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }

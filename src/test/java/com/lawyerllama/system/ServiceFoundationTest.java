@@ -22,7 +22,8 @@ class ServiceFoundationTest {
 
     @Test
     void healthIsUpWithTheRealElasticsearchComponentUp() {
-        HttpResponse<String> response = http().get("/actuator/health");
+        HttpResponse<String> response = http().send(http().request("/actuator/health")
+                .header("Authorization", Http.basic("admin", IntegrationTest.ADMIN_PASSWORD)).GET());
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode health = Http.json(response);
         assertThat(health.path("status").asString()).isEqualTo("UP");
@@ -37,15 +38,43 @@ class ServiceFoundationTest {
         assertThat(http().get("/actuator/health/liveness").statusCode()).isEqualTo(200);
         HttpResponse<String> readiness = http().get("/actuator/health/readiness");
         assertThat(readiness.statusCode()).isEqualTo(200);
-        assertThat(readiness.body()).contains("elasticsearch");
+        // Which components the group holds is a detail for admins.
+        HttpResponse<String> detailed = http().send(http().request("/actuator/health/readiness")
+                .header("Authorization", Http.basic("admin", IntegrationTest.ADMIN_PASSWORD)).GET());
+        assertThat(detailed.body()).contains("elasticsearch");
     }
 
     @Test
-    void prometheusAndInfoAreExposed() {
-        HttpResponse<String> prometheus = http().get("/actuator/prometheus");
+    void anonymousHealthShowsTheStatusOnlyWithoutComponentsOrDetails() {
+        HttpResponse<String> response = http().get("/actuator/health");
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode health = Http.json(response);
+        assertThat(health.path("status").asString()).isEqualTo("UP");
+        assertThat(health.has("components")).as(response.body()).isFalse();
+        assertThat(response.body()).doesNotContain("pid").doesNotContain("stateDir").doesNotContain("/");
+        for (String probe : new String[] {"/actuator/health/liveness", "/actuator/health/readiness"}) {
+            HttpResponse<String> group = http().get(probe);
+            assertThat(group.statusCode()).isEqualTo(200);
+            assertThat(Http.json(group).has("components")).as(group.body()).isFalse();
+        }
+        // A component by name is a detail too.
+        assertThat(http().get("/actuator/health/elasticsearch").statusCode()).isIn(401, 404);
+    }
+
+    @Test
+    void prometheusAndInfoNeedAnAdminOrTheMetricsToken() {
+        HttpResponse<String> anonymous = http().get("/actuator/prometheus");
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("Content-Type")).hasValueSatisfying(
+                ct -> assertThat(ct).startsWith("application/problem+json"));
+        assertThat(http().get("/actuator/info").statusCode()).isEqualTo(401);
+        HttpResponse<String> prometheus = http().send(http().request("/actuator/prometheus")
+                .header("Authorization", "Bearer " + IntegrationTest.ADMIN_TOKEN).GET());
         assertThat(prometheus.statusCode()).isEqualTo(200);
         assertThat(prometheus.body()).contains("jvm_memory_used_bytes");
-        assertThat(http().get("/actuator/info").statusCode()).isEqualTo(200);
+        assertThat(http().send(http().request("/actuator/info")
+                .header("Authorization", Http.basic("admin", IntegrationTest.ADMIN_PASSWORD)).GET()).statusCode())
+                .isEqualTo(200);
     }
 
     @Test

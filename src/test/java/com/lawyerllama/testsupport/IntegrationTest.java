@@ -20,6 +20,7 @@ import org.springframework.test.context.ContextConfiguration;
                 "lawyer.security.admin.username=admin",
                 "lawyer.security.admin.password=" + IntegrationTest.ADMIN_PASSWORD,
                 "lawyer.security.admin.api-token=" + IntegrationTest.ADMIN_TOKEN,
+                "lawyer.security.metrics.token=" + IntegrationTest.METRICS_TOKEN,
                 "lawyer.model.path=",
                 // No dense retriever model, whatever lies in the working directory's models/retriever:
                 // the dense tests bring their own.
@@ -29,4 +30,5 @@ import org.springframework.test.context.ContextConfiguration;
 public @interface IntegrationTest {
     String ADMIN_PASSWORD = "test-admin-password";
     String ADMIN_TOKEN = "test-admin-token";
+    String METRICS_TOKEN = "test-metrics-token";
 }

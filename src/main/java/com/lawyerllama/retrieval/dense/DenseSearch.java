@@ -21,6 +21,8 @@ import org.springframework.stereotype.Component;
 public class DenseSearch {
     private static final Logger log = LoggerFactory.getLogger(DenseSearch.class);
     private static final long RECHECK_NANOS = 5_000_000_000L;
+    /** While Elasticsearch does not answer (it may be restarting), dense retrieval is checked again this soon. */
+    private static final long TEMPORARY_RECHECK_NANOS = 1_000_000_000L;
 
     /**
      * Whether dense retrieval can answer.
@@ -29,8 +31,14 @@ public class DenseSearch {
      * @param vectors  articles carrying its vectors
      * @param articles articles behind the alias
      * @param reason   why dense retrieval cannot answer (null when it can)
+     * @param temporary the reason is an Elasticsearch outage (or its recovery): dense retrieval
+     *                  answers again on its own, checked every second meanwhile
      */
-    public record Availability(String model, long vectors, long articles, String reason) {
+    public record Availability(String model, long vectors, long articles, String reason, boolean temporary) {
+        Availability(String model, long vectors, long articles, String reason) {
+            this(model, vectors, articles, reason, false);
+        }
+
         public boolean usable() {
             return reason == null;
         }
@@ -56,7 +64,7 @@ public class DenseSearch {
     /** Whether dense retrieval can answer (cached for a few seconds). */
     public Availability availability() {
         Checked c = checked;
-        if (c != null && System.nanoTime() - c.at() < RECHECK_NANOS
+        if (c != null && System.nanoTime() - c.at() < (c.availability().temporary() ? TEMPORARY_RECHECK_NANOS : RECHECK_NANOS)
                 && java.util.Objects.equals(c.availability().model(), model.activeId().orElse(null))) {
             return c.availability();
         }
@@ -81,7 +89,8 @@ public class DenseSearch {
             articles = index.count();
             vectors = index.countVectors(id.get());
         } catch (RuntimeException e) {
-            return new Availability(id.get(), 0, 0, "cannot count the index's vectors: " + e.getMessage());
+            return new Availability(id.get(), 0, 0, "temporarily BM25 only: Elasticsearch did not answer while counting the "
+                    + "index's vectors (" + e.getMessage() + ")", true);
         }
         if (articles == 0) {
             return new Availability(id.get(), vectors, articles, "the article index is empty");

@@ -47,6 +47,9 @@ public class RetrieverStatus implements HealthIndicator, InfoContributor {
         d.put("answering", answering.label());
         if (!availability.usable()) {
             d.put("reason", availability.reason());
+            if (availability.temporary()) {
+                d.put("temporary", true);
+            }
         }
         d.put("model", model.describe());
         if (availability.model() != null) {

@@ -118,7 +118,7 @@ class DenseRetrieverApiTest {
     }
 
     private JsonNode retrieverHealth() {
-        return Http.json(http().get("/actuator/health")).path("components").path("retriever").path("details");
+        return Http.json(admin("GET", "/actuator/health", null)).path("components").path("retriever").path("details");
     }
 
     private JsonNode awaitJob(String id) {
@@ -173,7 +173,7 @@ class DenseRetrieverApiTest {
         assertThat(health.path("articles").asLong()).isEqualTo(219);
         assertThat(health.path("vectorField").path("dims").asInt()).isEqualTo(32);
         assertThat(health.path("vectorField").path("indexType").asString()).as("exact float scan below 384 dimensions").isEqualTo("flat");
-        assertThat(Http.json(http().get("/actuator/info")).path("retriever").path("model").path("id").asString()).isEqualTo(id);
+        assertThat(Http.json(admin("GET", "/actuator/info", null)).path("retriever").path("model").path("id").asString()).isEqualTo(id);
 
         String text = index.get(ARTICLE).orElseThrow().text();
         List<String> hits = search(text, 3);
