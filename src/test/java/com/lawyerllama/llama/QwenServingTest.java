@@ -56,4 +56,32 @@ class QwenServingTest {
             engine.close();
         }
     }
+
+    @Test
+    void generateChatAppliesTheTemplateAndRawPromptsStayRaw() {
+        Path dir = TestModels.tinyQwen3(true);
+        // --chat: the prompt goes through the template as one user message; the model ends its turn at once
+        com.lawyerllama.testsupport.Cli.Result chat = com.lawyerllama.testsupport.Cli.run("generate", "--model", dir.toString(),
+                "--chat", "--prompt", "定金", "--temperature", "0", "--max-tokens", "8", "--verbose");
+        assertThat(chat.code()).as(chat.stderr()).isZero();
+        assertThat(chat.stdout().strip()).isEmpty();
+        assertThat(chat.stderr()).contains("finish STOP");
+        // without --chat the raw text is continued; the tokens it ends on are the model's, the turn end included
+        com.lawyerllama.testsupport.Cli.Result raw = com.lawyerllama.testsupport.Cli.run("generate", "--model", dir.toString(),
+                "--prompt", "定金", "--temperature", "0", "--max-tokens", "8", "--verbose");
+        assertThat(raw.code()).as(raw.stderr()).isZero();
+        assertThat(raw.stderr()).contains("2 prompt tokens");   // 定金 is two Qwen tokens, no BOS, no template
+    }
+
+    @Test
+    void mistralIsLlamaUnlessItsWindowIsInUse() throws Exception {
+        Path tmp = java.nio.file.Files.createTempDirectory("mistral");
+        String common = "\"hidden_size\": 16, \"intermediate_size\": 32, \"num_hidden_layers\": 1, \"num_attention_heads\": 2,"
+                + " \"vocab_size\": 40, \"max_position_embeddings\": 8192";
+        java.nio.file.Files.writeString(tmp.resolve("config.json"), "{\"model_type\": \"mistral\", " + common + ", \"sliding_window\": null}");
+        assertThat(LlamaConfig.read(tmp).slidingWindow()).isNull();
+        assertThat(LlamaConfig.read(tmp).architecture()).isEqualTo(Architecture.MISTRAL);
+        java.nio.file.Files.writeString(tmp.resolve("config.json"), "{\"model_type\": \"mistral\", " + common + ", \"sliding_window\": 4096}");
+        assertThat(LlamaConfig.read(tmp).slidingWindow()).isEqualTo(new LlamaConfig.SlidingWindow(4096, 0));
+    }
 }

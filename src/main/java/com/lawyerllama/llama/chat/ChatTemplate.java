@@ -12,7 +12,6 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -137,16 +136,9 @@ public final class ChatTemplate implements ChatFormat {
         if (at < 0) {
             return Set.of();
         }
-        String after = text.substring(at + marker.length());
-        Set<Integer> ids = new LinkedHashSet<>();
-        for (int id : tokenizer.encode(after)) {
-            if (!tokenizer.decode(new int[] {id}).isEmpty()) {
-                break;   // text, not a control token
-            }
-            ids.add(id);
-            break;
-        }
-        return Set.copyOf(ids);
+        int[] after = tokenizer.encode(text.substring(at + marker.length()));
+        // a control token (it decodes to no text) right after the answer ends the turn; text there is no such token
+        return after.length > 0 && tokenizer.decode(new int[] {after[0]}).isEmpty() ? Set.of(after[0]) : Set.of();
     }
 
     @Override
