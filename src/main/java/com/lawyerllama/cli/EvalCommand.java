@@ -230,6 +230,13 @@ public final class EvalCommand implements Runnable {
             }
             System.out.println(macroLine);
             System.out.println(microLine);
+            int k = Arrays.stream(ks).anyMatch(x -> x == 3) ? 3 : ks[0];
+            for (String mode : modeLabels) {
+                if (!mode.equals("bm25") && modeLabels.contains("bm25")) {
+                    List<String> below = RetrievalEvaluation.AreaResult.areasBelow(areas, mode, "bm25", k);
+                    System.out.printf("%s below bm25 at R@%d: %s%n", mode, k, below.isEmpty() ? "no area" : String.join(", ", below));
+                }
+            }
         }
 
         private static int displayWidth(String text) {

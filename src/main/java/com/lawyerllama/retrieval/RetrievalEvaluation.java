@@ -57,6 +57,26 @@ public class RetrievalEvaluation {
     public record AreaResult(String area, String mode, int questions, Map<Integer, Double> recallAtK) {
 
         /**
+         * The default-mode rule (docs/retrieval-areas.md): the areas where {@code mode}'s recall@k is below
+         * {@code reference}'s (BM25's) over the same questions. A mode may be the default only when this is
+         * empty on the all-law validation collection; areas evaluated in only one of the two are left out.
+         */
+        public static List<String> areasBelow(List<AreaResult> areas, String mode, String reference, int k) {
+            List<String> below = new ArrayList<>();
+            for (AreaResult candidate : areas) {
+                if (!candidate.mode().equals(mode) || !candidate.recallAtK().containsKey(k)) {
+                    continue;
+                }
+                areas.stream().filter(r -> r.mode().equals(reference) && r.area().equals(candidate.area())
+                                && r.recallAtK().containsKey(k))
+                        .findFirst()
+                        .filter(r -> candidate.recallAtK().get(k) < r.recallAtK().get(k))
+                        .ifPresent(r -> below.add(candidate.area()));
+            }
+            return below;
+        }
+
+        /**
          * Per area and mode, the results of several sets together (recall weighted by their questions),
          * in {@link LawArea}'s order.
          */
@@ -96,10 +116,13 @@ public class RetrievalEvaluation {
      *
      * @param index     the question's position in its set (0-based)
      * @param area      the question's area of law ({@link LawArea#label()})
+     * @param scores    each retrieved article's score (BM25: prior-weighted BM25; dense: cosine similarity; fused:
+     *                  the share of the best possible fused score; a cited article: {@link Double#MAX_VALUE})
      * @param foundAt3  how many of the gold articles are among the first three retrieved
      */
     public record QuestionOutcome(String set, String split, String mode, int index, String question, String area, List<String> gold,
-                                  List<String> retrieved, List<String> sources, int foundAt3, double latencyMs) {
+                                  List<String> retrieved, List<String> sources, List<Double> scores, int foundAt3,
+                                  double latencyMs) {
     }
 
     private final ElasticsearchArticleRetriever retriever;
@@ -212,7 +235,7 @@ public class RetrievalEvaluation {
             each.accept(new QuestionOutcome(setName, split.name().toLowerCase(), mode.label(),
                     question.index(), question.question(), area.label(), List.copyOf(goldCitations),
                     hits.stream().map(h -> h.article().citation()).toList(), hits.stream().map(ArticleRetriever.Hit::source).toList(),
-                    (int) ranked.stream().limit(3).filter(goldKeys::contains).count(), latencyMs));
+                    hits.stream().map(ArticleRetriever.Hit::score).toList(), (int) ranked.stream().limit(3).filter(goldKeys::contains).count(), latencyMs));
             AreaSums areaSums = areas.computeIfAbsent(area, a -> new AreaSums());
             areaSums.questions++;
             for (int k : ks) {

@@ -44,7 +44,8 @@ import tools.jackson.databind.JsonNode;
  * about 0.9 against it, anything else far less).
  */
 @IntegrationTest
-@TestPropertySource(properties = {"lawyer.retrieval.alias=dense-api-test", "lawyer.retrieval.dense.min-similarity=0.7"})
+@TestPropertySource(properties = {"lawyer.retrieval.alias=dense-api-test", "lawyer.retrieval.dense.min-similarity=0.7",
+        "lawyer.retrieval.mode=fused"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DenseRetrieverApiTest {
     private static final String ARTICLE = "民法典:2020-05-28:1123";
