@@ -31,19 +31,32 @@ public final class EvalCommand implements Runnable {
     @Command(name = "retrieval", mixinStandardHelpOptions = true,
             description = {
                     "Recall@k, hit@3, MRR and latency of the article retriever on labelled sets",
-                    "(Lawyer LLaMA {query, laws} files, LawBench 3-2). Needs the article index (see import);",
-                    "dense and fused modes need a retriever model and its vectors (see embed)."
+                    "(Lawyer LLaMA {query, laws} files, LawBench 3-2, answers citing articles) or on the all-law",
+                    "collection (--collection all-law), with recall per area of law for every mode side by side.",
+                    "Needs the article index (see import); dense and fused modes need a retriever model and its",
+                    "vectors (see embed)."
             })
     static final class Retrieval implements Callable<Integer> {
         private static final JsonMapper JSON = JsonMapper.builder().build();
 
-        @Option(names = "--set", required = true, paramLabel = "FILE", description = "Labelled set; repeat for several.")
-        List<Path> sets;
+        @Option(names = "--set", paramLabel = "FILE", description = "Labelled set; repeat for several.")
+        List<Path> sets = new ArrayList<>();
+
+        @Option(names = "--collection", paramLabel = "NAME",
+                description = "all-law: the all-law dev collection (LawBench 3-2's questions the retriever never trained on, "
+                        + "and the articles that reference answers cite: LawBench 3-5, fakao_gpt4, judical_examination, "
+                        + "legal_advice, DISC qa_short_answer), read from --data-root; instead of --set.")
+        String collection;
+
+        @Option(names = "--data-root", defaultValue = "../shared/data", paramLabel = "DIR",
+                description = "Where the all-law collection's sets lie (default ../shared/data).")
+        Path dataRoot;
 
         @Option(names = "--k", split = ",", defaultValue = "1,3,5", paramLabel = "K", description = "Cut-offs (default 1,3,5).")
         int[] ks;
 
-        @Option(names = "--split", defaultValue = "dev", description = "dev (held-out fifth, the default), train, validation (the train-split questions the retriever model did not train on) or all.")
+        @Option(names = "--split", defaultValue = "dev", description = "dev (the held-out part, the default), train, validation "
+                + "(the questions for choosing settings, which the retriever model did not train on) or all.")
         RetrievalEvaluation.Split split;
 
         @Option(names = "--mode", split = ",", paramLabel = "MODE",
@@ -67,6 +80,15 @@ public final class EvalCommand implements Runnable {
 
         @Override
         public Integer call() throws java.io.IOException {
+            if (sets.isEmpty() == (collection == null)) {
+                throw new UsageException("give either --set FILE (repeatable) or --collection all-law");
+            }
+            if (collection != null && !collection.equals("all-law")) {
+                throw new UsageException("--collection: the only collection is all-law");
+            }
+            if (collection != null && !Files.isDirectory(dataRoot)) {
+                throw new UsageException("--data-root: no such directory: " + dataRoot);
+            }
             for (Path set : sets) {
                 if (!Files.isRegularFile(set)) {
                     throw new UsageException("labelled set not found: " + set);
@@ -89,7 +111,10 @@ public final class EvalCommand implements Runnable {
                 compared.forEach(evaluation::requireAnswerable);
                 if (warmUpSeconds > 0) {
                     System.err.printf("warming up for %d s …%n", warmUpSeconds);
-                    int searches = evaluation.warmUp(sets, split, compared, java.time.Duration.ofSeconds(warmUpSeconds));
+                    java.time.Duration warmUp = java.time.Duration.ofSeconds(warmUpSeconds);
+                    int searches = collection != null
+                            ? evaluation.warmUp(evaluation.collectionWarmUpQuestions(dataRoot, split), compared, warmUp)
+                            : evaluation.warmUp(sets, split, compared, warmUp);
                     System.err.printf("warm-up: %d untimed searches%n", searches);
                 }
                 List<RetrievalEvaluation.Result> results = new ArrayList<>();
@@ -97,6 +122,11 @@ public final class EvalCommand implements Runnable {
                 java.util.function.Consumer<RetrievalEvaluation.QuestionOutcome> keep = questionsFile == null
                         ? outcome -> { }
                         : outcome -> outcomes.append(JSON.writeValueAsString(outcome)).append('\n');
+                if (collection != null) {
+                    for (RetrievalProperties.Mode mode : compared) {
+                        results.addAll(evaluation.evaluateCollection(dataRoot, ks, split, mode, keep));
+                    }
+                }
                 for (Path set : sets) {
                     for (RetrievalProperties.Mode mode : compared) {
                         results.add(evaluation.evaluate(set, ks, split, mode, keep));
@@ -107,7 +137,8 @@ public final class EvalCommand implements Runnable {
                     System.err.printf("question outcomes: %s%n", questionsFile);
                 }
                 if (json) {
-                    System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
+                    System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                            java.util.Map.of("results", results, "byArea", RetrievalEvaluation.AreaResult.combine(results))));
                 } else {
                     StringBuilder header = new StringBuilder(String.format("%-48s %-10s %-6s %5s", "set", "split", "mode", "n"));
                     for (int k : ks) {
@@ -140,9 +171,76 @@ public final class EvalCommand implements Runnable {
                             }
                         }
                     }
+                    printAreas(results, compared);
                 }
                 return 0;
             }
+        }
+    
+        /**
+         * Recall per area of law over every evaluated question, the modes side by side, then the macro
+         * average over the areas that have questions (each area counting once) and over all questions.
+         */
+        private void printAreas(List<RetrievalEvaluation.Result> results, List<RetrievalProperties.Mode> compared) {
+            List<RetrievalEvaluation.AreaResult> areas = RetrievalEvaluation.AreaResult.combine(results);
+            if (areas.isEmpty()) {
+                return;
+            }
+            List<String> modeLabels = compared.stream().map(RetrievalProperties.Mode::label).toList();
+            System.out.println();
+            StringBuilder header = new StringBuilder(String.format("%-14s %5s", "area", "n"));
+            for (String mode : modeLabels) {
+                for (int k : ks) {
+                    header.append(String.format(" %11s", mode + " R@" + k));
+                }
+            }
+            System.out.println(header);
+            java.util.Map<String, double[]> macro = new java.util.LinkedHashMap<>();
+            java.util.Map<String, double[]> micro = new java.util.LinkedHashMap<>();
+            int areaCount = 0;
+            int questions = 0;
+            for (String area : areas.stream().map(RetrievalEvaluation.AreaResult::area).distinct().toList()) {
+                List<RetrievalEvaluation.AreaResult> rows = areas.stream().filter(a -> a.area().equals(area)).toList();
+                int n = rows.get(0).questions();
+                // Pad by display width: a CJK character takes two columns.
+                StringBuilder line = new StringBuilder(area).append(" ".repeat(Math.max(1, 15 - displayWidth(area))));
+                line.append(String.format("%5d", n));
+                for (String mode : modeLabels) {
+                    RetrievalEvaluation.AreaResult row = rows.stream().filter(a -> a.mode().equals(mode)).findFirst().orElse(null);
+                    double[] macroSums = macro.computeIfAbsent(mode, m -> new double[ks.length]);
+                    double[] microSums = micro.computeIfAbsent(mode, m -> new double[ks.length]);
+                    for (int i = 0; i < ks.length; i++) {
+                        double recall = row == null ? Double.NaN : row.recallAtK().get(ks[i]);
+                        line.append(String.format(" %11.3f", recall));
+                        macroSums[i] += recall;
+                        microSums[i] += recall * n;
+                    }
+                }
+                areaCount++;
+                questions += n;
+                System.out.println(line);
+            }
+            StringBuilder macroLine = new StringBuilder(String.format("%-14s %5d", "macro (areas)", areaCount));
+            StringBuilder microLine = new StringBuilder(String.format("%-14s %5d", "all questions", questions));
+            for (String mode : modeLabels) {
+                for (int i = 0; i < ks.length; i++) {
+                    macroLine.append(String.format(" %11.3f", macro.get(mode)[i] / areaCount));
+                    microLine.append(String.format(" %11.3f", micro.get(mode)[i] / questions));
+                }
+            }
+            System.out.println(macroLine);
+            System.out.println(microLine);
+            int k = Arrays.stream(ks).anyMatch(x -> x == 3) ? 3 : ks[0];
+            for (String mode : modeLabels) {
+                if (!mode.equals("bm25") && modeLabels.contains("bm25")) {
+                    List<String> below = RetrievalEvaluation.AreaResult.areasBelow(areas, mode, "bm25", k);
+                    System.out.printf("%s below bm25 at R@%d: %s%n", mode, k, below.isEmpty() ? "no area" : String.join(", ", below));
+                }
+            }
+        }
+
+        private static int displayWidth(String text) {
+            return text.codePoints().map(c -> c >= 0x1100 ? 2 : 1).sum();
         }
     }
 }

@@ -60,7 +60,37 @@ class LabelledQuestionsTest {
     @Test
     void rejectsFilesInNeitherFormat(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("other.json");
-        Files.writeString(file, "[{\"instruction\":\"i\",\"input\":\"q\",\"output\":\"a\"}]");
+        Files.writeString(file, "[{\"instruction\":\"i\",\"response\":\"a\"}]");
         assertThrows(IllegalArgumentException.class, () -> LabelledQuestions.read(file, parser));
+    }
+
+    @Test
+    void referenceAnswersGiveEveryDistinctArticleTheyCiteAsGold(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("answers.json");
+        Files.writeString(file, """
+                [[{"instruction": "捡到手机转走钱算什么罪", "input": "", "output": "依照《刑法》第二百六十四条、第六十七条，构成盗窃罪；《刑法》第264条规定……"}],
+                 {"input": "公司拖欠工资怎么办？", "output": "可以协商解决。", "type": "x"}]
+                """);
+        List<LabelledQuestions.LabelledQuestion> questions = LabelledQuestions.read(file, parser);
+        assertEquals("捡到手机转走钱算什么罪", questions.get(0).question());
+        assertEquals(List.of("《刑法》第二百六十四条", "《刑法》第六十七条"),
+                questions.get(0).goldCitations().stream().map(Citation::canonical).toList());
+        assertEquals("公司拖欠工资怎么办？", questions.get(1).question());
+        assertEquals(List.of(), questions.get(1).gold());
+    }
+
+    @Test
+    void lawBenchsShorthandForSeveralArticlesIsExpanded() {
+        assertEquals("刑法第266条、第385条、第383条。", LabelledQuestions.expandNumberLists("刑法第266、385、383条。"));
+        assertEquals("刑法第264条。", LabelledQuestions.expandNumberLists("刑法第264条。"));
+    }
+
+    @Test
+    void criminalFactsAreTheQuestionAndTheArticlesAfterFaTiaoTheGold() {
+        LabelledQuestions.LabelledQuestion first = LabelledQuestions.read(SharedData.path("lawbench/3-5.json"),
+                new CitationParser(LawNames.of(LawRefBookReader.read(SharedData.path("laws")).uniqueArticles()))).get(0);
+        assertTrue(first.question().startsWith("公诉机关指控：2016年3月28日20时许"), first.question());
+        assertTrue(first.question().endsWith("并处罚金。"), first.question());
+        assertEquals(List.of("《刑法》第二百六十四条"), first.goldCitations().stream().map(Citation::canonical).toList());
     }
 }

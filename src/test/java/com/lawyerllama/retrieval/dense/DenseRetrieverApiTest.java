@@ -44,7 +44,8 @@ import tools.jackson.databind.JsonNode;
  * about 0.9 against it, anything else far less).
  */
 @IntegrationTest
-@TestPropertySource(properties = {"lawyer.retrieval.alias=dense-api-test", "lawyer.retrieval.dense.min-similarity=0.7"})
+@TestPropertySource(properties = {"lawyer.retrieval.alias=dense-api-test", "lawyer.retrieval.dense.min-similarity=0.7",
+        "lawyer.retrieval.mode=fused"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DenseRetrieverApiTest {
     private static final String ARTICLE = "民法典:2020-05-28:1123";
@@ -213,6 +214,15 @@ class DenseRetrieverApiTest {
         double recall = outcomes.stream().mapToDouble(o -> (double) o.foundAt3() / o.gold().size()).average().orElseThrow();
         assertThat(recall).isCloseTo(result.recallAtK().get(3), org.assertj.core.data.Offset.offset(1e-9));
         assertThat(outcomes.stream().mapToInt(RetrievalEvaluation.QuestionOutcome::foundAt3).sum()).isPositive();
+        // Recall per area of law: every question in one area, each area's recall the mean of its questions'.
+        assertThat(result.byArea().stream().mapToInt(RetrievalEvaluation.AreaResult::questions).sum()).isEqualTo(result.questions());
+        assertThat(result.byArea()).allSatisfy(area -> {
+            List<RetrievalEvaluation.QuestionOutcome> in = outcomes.stream().filter(o -> o.area().equals(area.area())).toList();
+            assertThat(in).hasSize(area.questions());
+            assertThat(area.recallAtK().get(3)).isCloseTo(in.stream().mapToDouble(o -> (double) o.foundAt3() / o.gold().size())
+                    .average().orElseThrow(), org.assertj.core.data.Offset.offset(1e-9));
+        });
+        assertThat(outcomes).allSatisfy(o -> assertThat(o.area()).startsWith("民法典·"));
     }
 
     @Test
