@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import com.lawyerllama.cli.UsageException;
 import com.lawyerllama.llama.LlamaConfig;
+import com.lawyerllama.llama.gguf.GgufFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,6 +57,17 @@ public final class LlamaCli {
             throw new UsageException(option + ": not a directory: " + dir);
         }
         return dir;
+    }
+
+    /** A model: a Hugging Face model directory or a {@code .gguf} file. */
+    static Path existingModel(Path model, String option) {
+        if (model != null && GgufFile.isGguf(model) && Files.isRegularFile(model)) {
+            return model;
+        }
+        if (model == null || !Files.isDirectory(model)) {
+            throw new UsageException(option + ": not a model directory or .gguf file: " + model);
+        }
+        return model;
     }
 
     static Path existingFile(Path file, String option) {

@@ -143,7 +143,7 @@ public final class GgufFile implements Closeable {
             String key = in.string();
             ValueType type = in.valueType(key);
             metadata.put(key, in.value(type, key));
-            types.put(key, type);
+            types.put(key, type == ValueType.ARRAY ? in.lastElementType : type);
         }
         int alignment = DEFAULT_ALIGNMENT;
         Object a = metadata.get("general.alignment");
@@ -224,7 +224,7 @@ public final class GgufFile implements Closeable {
         return metadata;
     }
 
-    /** The stored type of a metadata value (for arrays: ARRAY). */
+    /** The stored type of a metadata value (for an array: the type of its elements). */
     public ValueType metadataType(String key) {
         return metadataTypes.get(key);
     }
@@ -371,6 +371,8 @@ public final class GgufFile implements Closeable {
         private final long size;
         private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         private long bufStart;
+        /** The element type of the array read last. */
+        ValueType lastElementType;
 
         HeaderReader(Path file, FileChannel ch) throws IOException {
             this.file = file;
@@ -497,6 +499,7 @@ public final class GgufFile implements Closeable {
                 }
                 case ARRAY -> {
                     ValueType elementType = valueType(key);
+                    lastElementType = elementType;
                     if (elementType == ValueType.ARRAY) {
                         throw new GgufFormatException(file + ": metadata " + key + " is an array of arrays, which this reader does not read");
                     }

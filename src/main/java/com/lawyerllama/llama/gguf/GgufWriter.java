@@ -100,6 +100,18 @@ public final class GgufWriter {
         return this;
     }
 
+    /** Copies metadata values as they are stored in {@code from} (arrays keep their element type). */
+    public GgufWriter copyMetadata(GgufFile from, java.util.function.Predicate<String> keys) {
+        for (Map.Entry<String, Object> e : from.metadata().entrySet()) {
+            if (keys.test(e.getKey()) && !e.getKey().equals("general.alignment")) {
+                ValueType type = from.metadataType(e.getKey());
+                boolean array = e.getValue() instanceof List<?>;
+                put(e.getKey(), array ? ValueType.ARRAY : type, array ? type : null, e.getValue());
+            }
+        }
+        return this;
+    }
+
     /**
      * Adds a tensor encoded from floats.
      *
