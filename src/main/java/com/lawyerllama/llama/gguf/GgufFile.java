@@ -278,7 +278,8 @@ public final class GgufFile implements Closeable {
         if (!(v instanceof Number n)) {
             throw new GgufFormatException(file + ": metadata " + key + " is not a number");
         }
-        return n.doubleValue();
+        // a float32 as the decimal it was written from (1e-5f as 1.0E-5, not 9.99999974737875E-6)
+        return n instanceof Float f ? Double.parseDouble(Float.toString(f)) : n.doubleValue();
     }
 
     public boolean bool(String key, boolean fallback) {
