@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measures prefill and decode speed.",
                 "  bench --model DIR [--threads N] [--concurrency C] [--prompt-tokens N] [--new-tokens N]",
-                "  bench --random 15M | 1.1B | dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000"})
+                "  bench --random 15M | 1.1B | qwen2.5-0.5B | qwen2.5-1.5B | dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000"})
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR|FILE.gguf", description = "Hugging Face model directory or GGUF file.")

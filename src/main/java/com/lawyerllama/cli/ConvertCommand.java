@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
                 "  convert --from hf --checkpoint DIR --dtype F16 --out DIR   (re-save at another dtype; other files copied)",
                 "  convert --random dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000 --out DIR [--tokenizer tokenizer.bin]",
                 "  convert --from gguf --in FILE.gguf --out DIR [--dtype F16]   (a GGUF file as a Hugging Face directory)",
-                "  convert --to gguf --model DIR --out FILE.gguf [--type F16|Q8_0|F32]   (for llama.cpp / Ollama)"})
+                "  convert --to gguf --model DIR --out FILE.gguf [--type F16|Q8_0|Q4_K|F32]   (for llama.cpp / Ollama)"})
 public final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = "--from", paramLabel = "FORMAT",
@@ -42,7 +42,7 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "--to gguf: the Hugging Face model directory.")
     Path model;
 
-    @Option(names = "--type", defaultValue = "F16", description = "--to gguf: how matrices are stored: F32, F16, Q8_0 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--type", defaultValue = "F16", description = "--to gguf: how matrices are stored: F32, F16, Q8_0, Q4_K (default ${DEFAULT-VALUE}).")
     String type;
 
     @Option(names = "--checkpoint", paramLabel = "FILE", description = "The source checkpoint (llama2c: the .bin file; hf: the model directory).")
@@ -52,7 +52,7 @@ public final class ConvertCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--random", paramLabel = "SHAPE",
-            description = "Random weights of this shape instead of a checkpoint (dim=,layers=,heads=,kv=,hidden=,vocab=[,seq=], or 15M, 1.1B).")
+            description = "Random weights of this shape instead of a checkpoint (dim=,layers=,heads=,kv=,hidden=,vocab=[,seq=], or 15M, 1.1B, qwen2.5-0.5B, qwen2.5-1.5B).")
     String random;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for --random.")
@@ -83,7 +83,7 @@ public final class ConvertCommand implements Callable<Integer> {
                 stored = null;
             }
             if (stored == null || !GgufWriter.ENCODABLE.contains(stored)) {
-                throw new UsageException("--type must be one of F32, F16, Q8_0, got " + type);
+                throw new UsageException("--type must be one of F32, F16, Q8_0, Q4_K, got " + type);
             }
             long start = System.nanoTime();
             GgufConversion.toGguf(model, out, stored);

@@ -31,7 +31,8 @@ public final class GgufConversion {
             case F32 -> 0;
             case F16 -> 1;
             case Q8_0 -> 7;
-            default -> throw new IllegalArgumentException("cannot write GGUF weights as " + type + " (supported: F32, F16, Q8_0)");
+            case Q4_K -> 15;                        // LLAMA_FTYPE_MOSTLY_Q4_K_M
+            default -> throw new IllegalArgumentException("cannot write GGUF weights as " + type + " (supported: F32, F16, Q8_0, Q4_K)");
         };
     }
 
@@ -52,7 +53,7 @@ public final class GgufConversion {
         w.putString("general.architecture", arch.modelType());
         w.putString("general.name", modelDir.toAbsolutePath().normalize().getFileName().toString());
         w.putUint32("general.file_type", ftype);
-        if (type == GgmlType.Q8_0) {
+        if (type == GgmlType.Q8_0 || type == GgmlType.Q4_K) {
             w.putUint32("general.quantization_version", 2);
         }
         w.putUint32(p + "context_length", c.maxPositionEmbeddings());
@@ -86,8 +87,11 @@ public final class GgufConversion {
                         made.add(weight);
                     }
                     long[] shape = weight.getShape().getShape();
+                    // rows that are not whole blocks fall back to a type with smaller blocks, as llama.cpp's converter does
+                    long row = shape[shape.length - 1];
                     GgmlType stored = shape.length == 1 ? GgmlType.F32
-                            : type == GgmlType.Q8_0 && shape[shape.length - 1] % 32 != 0 ? GgmlType.F16 : type;
+                            : row % type.blockSize == 0 ? type
+                            : row % GgmlType.Q8_0.blockSize == 0 && type != GgmlType.F32 ? GgmlType.Q8_0 : GgmlType.F16;
                     NDArray flat = weight.reshape(-1);
                     made.add(flat);
                     w.addTensor(GgufModels.ggufName(name), shape, stored, (first, into, count) -> {

@@ -25,7 +25,7 @@ import java.util.Map;
  */
 public final class GgufWriter {
     /** The types this writer can encode floats to. */
-    public static final List<GgmlType> ENCODABLE = List.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0);
+    public static final List<GgmlType> ENCODABLE = List.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_K);
     private static final int CHUNK_ELEMENTS = 1 << 20;
 
     /** A tensor's values in order; {@code read} fills {@code into[0..count)} with elements {@code first..}. */
@@ -123,9 +123,9 @@ public final class GgufWriter {
             throw new IllegalArgumentException("cannot encode tensors as " + type + " (supported: " + ENCODABLE + ")");
         }
         Tensor t = new Tensor(name, shape.clone(), type, floats, null);
-        if (type == GgmlType.Q8_0 && shape[shape.length - 1] % type.blockSize != 0) {
+        if (shape[shape.length - 1] % type.blockSize != 0) {
             throw new IllegalArgumentException("tensor " + name + " rows of " + shape[shape.length - 1]
-                    + " values cannot be stored as Q8_0 (blocks of 32)");
+                    + " values cannot be stored as " + type + " (blocks of " + type.blockSize + ")");
         }
         tensors.add(t);
         return this;
@@ -195,7 +195,7 @@ public final class GgufWriter {
 
     private static void encode(Tensor t, Out out) throws IOException {
         long n = t.elements();
-        float[] chunk = new float[(int) Math.min(n, CHUNK_ELEMENTS)];
+        float[] chunk = new float[(int) Math.min(n, CHUNK_ELEMENTS)];   // a multiple of every block size
         for (long first = 0; first < n; first += chunk.length) {
             int count = (int) Math.min(chunk.length, n - first);
             t.floats().read(first, chunk, count);
@@ -215,7 +215,70 @@ public final class GgufWriter {
                         quantizeQ8_0(chunk, b, out);
                     }
                 }
+                case Q4_K -> {
+                    for (int b = 0; b < count; b += 256) {
+                        quantizeQ4_K(chunk, b, out);
+                    }
+                }
                 default -> throw new IllegalStateException(t.type().name());
+            }
+        }
+    }
+
+    /**
+     * One Q4_K block of 256 values, plainly: each group of 32 gets scale (max − min) / 15 and
+     * minimum −min (min taken ≤ 0); the block's d and dmin are the largest of those over 63, the
+     * groups' six-bit multiples of them are rounded, and each value is rounded to the nearest of
+     * its group's 16 levels. (ggml's own quantizer searches for better scales; any Q4_K reader
+     * reads these blocks the same way.)
+     */
+    static void quantizeQ4_K(float[] x, int from, Out out) throws IOException {
+        float[] scale = new float[8];
+        float[] min = new float[8];
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int g = 0; g < 8; g++) {
+            float lo = 0;
+            float hi = -Float.MAX_VALUE;
+            for (int l = 0; l < 32; l++) {
+                lo = Math.min(lo, x[from + 32 * g + l]);
+                hi = Math.max(hi, x[from + 32 * g + l]);
+            }
+            scale[g] = (hi - lo) / 15f;
+            min[g] = -lo;
+            maxScale = Math.max(maxScale, scale[g]);
+            maxMin = Math.max(maxMin, min[g]);
+        }
+        short dBits = Half.fromFloat(maxScale / 63f);
+        short dminBits = Half.fromFloat(maxMin / 63f);
+        float d = Half.toFloat(dBits);
+        float dmin = Half.toFloat(dminBits);
+        int[] sc = new int[8];
+        int[] m = new int[8];
+        for (int g = 0; g < 8; g++) {
+            sc[g] = d > 0 ? Math.min(63, Math.round(scale[g] / d)) : 0;
+            m[g] = dmin > 0 ? Math.min(63, Math.round(min[g] / dmin)) : 0;
+        }
+        out.u16(dBits);
+        out.u16(dminBits);
+        for (int j = 0; j < 4; j++) {                  // get_scale_min_k4's packing of 8 six-bit scales and mins
+            out.u8(sc[j] | (sc[j + 4] >> 4) << 6);
+        }
+        for (int j = 0; j < 4; j++) {
+            out.u8(m[j] | (m[j + 4] >> 4) << 6);
+        }
+        for (int j = 0; j < 4; j++) {
+            out.u8((sc[j + 4] & 0xF) | (m[j + 4] & 0xF) << 4);
+        }
+        int[] q = new int[256];
+        for (int i = 0; i < 256; i++) {
+            int g = i / 32;
+            float step = d * sc[g];
+            q[i] = step > 0 ? Math.max(0, Math.min(15, Math.round((x[from + i] + dmin * m[g]) / step))) : 0;
+        }
+        for (int c = 0; c < 4; c++) {                  // 32 bytes per 64 values: low nibbles, then high
+            for (int l = 0; l < 32; l++) {
+                out.u8(q[64 * c + l] | q[64 * c + 32 + l] << 4);
             }
         }
     }

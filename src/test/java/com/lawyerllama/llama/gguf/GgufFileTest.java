@@ -67,6 +67,36 @@ class GgufFileTest {
     }
 
     @Test
+    void q4kEncodingReadsBackWithinItsStep() throws Exception {
+        java.util.Random random = new java.util.Random(3);
+        float[] v = new float[4 * 512];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        Path file = tmp.resolve("q4k.gguf");
+        new GgufWriter().addTensor("w", new long[] {4, 512}, GgmlType.Q4_K,
+                (first, into, count) -> System.arraycopy(v, (int) first, into, 0, count)).write(file);
+        try (GgufFile f = GgufFile.open(file)) {
+            assertEquals(GgmlType.Q4_K, f.tensor("w").type());
+            float[] back = f.readAll(f.tensor("w"));
+            for (int g = 0; g < v.length / 32; g++) {
+                float lo = 0;
+                float hi = -Float.MAX_VALUE;
+                for (int l = 0; l < 32; l++) {
+                    lo = Math.min(lo, v[32 * g + l]);
+                    hi = Math.max(hi, v[32 * g + l]);
+                }
+                // half a level, plus the rounding of the six-bit scale and minimum
+                float tolerance = (hi - lo) / 15f * 0.75f + 0.05f;
+                for (int l = 0; l < 32; l++) {
+                    int i = 32 * g + l;
+                    assertEquals(v[i], back[i], tolerance, "element " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void wrongMagicIsNamed() throws Exception {
         Path file = tmp.resolve("not.gguf");
         Files.write(file, "GGML and then some bytes that are not a GGUF header".getBytes());
