@@ -161,7 +161,7 @@ public class ConsultationService {
         PromptBuilder.BuiltPrompt prompt;
         try {
             prompt = prompts.build(history, request.question(), articleRefs,
-                    text -> engine.tokenizer().encode(text, true).length, budget);
+                    text -> engine.tokenizer().encode(text, engine.tokenizer().addsBos()).length, budget);
         } catch (PromptBuilder.PromptTooLongException e) {
             throw ApiException.badRequest(e.getMessage());
         }

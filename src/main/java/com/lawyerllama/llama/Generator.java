@@ -26,9 +26,9 @@ public final class Generator {
         eosIds.add(tokenizer.eosId());
     }
 
-    /** Generates after {@code prompt}, encoded with BOS first. */
+    /** Generates after {@code prompt}, encoded with BOS first where the tokenizer adds one. */
     public GenerationResult generate(String prompt, GenerationOptions options, TokenListener listener, BooleanSupplier cancelled) {
-        return generate(tokenizer.encode(prompt, true), options, listener, cancelled);
+        return generate(tokenizer.encode(prompt, tokenizer.addsBos()), options, listener, cancelled);
     }
 
     /**

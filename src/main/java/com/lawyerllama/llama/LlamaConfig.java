@@ -145,8 +145,8 @@ public record LlamaConfig(
             eosNode.forEach(e -> eos.add(e.asInt()));
         } else if (eosNode != null && !eosNode.isNull()) {
             eos.add(eosNode.asInt());
-        } else {
-            eos.add(2);
+        } else if (eosNode == null) {
+            eos.add(2);   // LlamaConfig's default; an explicit null means none (the tokenizer's EOS still stops)
         }
         try {
             return new LlamaConfig(
@@ -157,12 +157,12 @@ public record LlamaConfig(
                     kvHeads,
                     headDim,
                     n.path("rms_norm_eps").asDouble(1e-6),
-                    n.path("rope_theta").asDouble(10000.0),
-                    ropeScaling(n.get("rope_scaling"), file),
+                    ropeTheta(n),
+                    ropeScaling(n.hasNonNull("rope_scaling") ? n.get("rope_scaling") : n.get("rope_parameters"), file),
                     n.path("max_position_embeddings").asInt(2048),
                     requiredInt(n, "vocab_size", file),
                     n.path("tie_word_embeddings").asBoolean(false),
-                    n.path("bos_token_id").asInt(1),
+                    n.hasNonNull("bos_token_id") ? n.get("bos_token_id").asInt() : 1,
                     eos,
                     n.path("torch_dtype").asString(n.path("dtype").asString("float32")),
                     arch,
@@ -170,6 +170,14 @@ public record LlamaConfig(
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": " + e.getMessage());
         }
+    }
+
+    /** {@code rope_theta}, or (as transformers 5 writes it) {@code rope_parameters.rope_theta}. */
+    private static double ropeTheta(JsonNode n) {
+        if (n.hasNonNull("rope_theta")) {
+            return n.get("rope_theta").asDouble();
+        }
+        return n.path("rope_parameters").path("rope_theta").asDouble(10000.0);
     }
 
     /** {@code model_type}, else {@code architectures[0]}; a config with neither is LLaMA (as early LLaMA exports were). */
@@ -213,9 +221,20 @@ public record LlamaConfig(
             case LLAMA -> null;
             case MISTRAL -> new SlidingWindow(size.asInt(), 0);
             case QWEN2, QWEN3 -> {
+                if (!n.path("use_sliding_window").asBoolean(false)) {
+                    yield null;
+                }
+                JsonNode types = n.get("layer_types");   // transformers 5 states each layer's kind
+                if (types != null && types.isArray()) {
+                    for (int i = 0; i < types.size(); i++) {
+                        if (types.get(i).asString("").equals("sliding_attention")) {
+                            yield new SlidingWindow(size.asInt(), i);
+                        }
+                    }
+                    yield null;
+                }
                 int from = n.path("max_window_layers").asInt(layers);
-                yield n.path("use_sliding_window").asBoolean(false) && from < layers
-                        ? new SlidingWindow(size.asInt(), from) : null;
+                yield from < layers ? new SlidingWindow(size.asInt(), from) : null;
             }
         };
     }

@@ -181,7 +181,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
      * @throws ModelNotLoadedException when there is no model
      */
     public Task submit(String prompt, GenerationOptions options, TokenListener listener) {
-        return submit(() -> requireLoaded().tokenizer().encode(prompt, true), options, listener);
+        return submit(() -> requireLoaded().tokenizer().encode(prompt, requireLoaded().tokenizer().addsBos()), options, listener);
     }
 
     /** Queues a generation after the given prompt tokens (BOS included by the caller). */

@@ -44,18 +44,24 @@ class QwenReferenceTest {
         String configJson() {
             String common = "\"hidden_size\": " + hidden + ", \"intermediate_size\": " + inter + ", \"num_hidden_layers\": " + layers
                     + ", \"num_attention_heads\": " + heads + ", \"num_key_value_heads\": " + kvHeads
-                    + ", \"rms_norm_eps\": " + eps + ", \"rope_theta\": " + theta + ", \"vocab_size\": " + vocab
+                    + ", \"rms_norm_eps\": " + eps + ", \"vocab_size\": " + vocab
                     + ", \"max_position_embeddings\": 128, \"tie_word_embeddings\": " + tied
                     + ", \"hidden_act\": \"silu\", \"bos_token_id\": 1, \"eos_token_id\": 2, \"initializer_range\": 0.02"
-                    + ", \"attention_dropout\": 0.0, \"use_cache\": true, \"rope_scaling\": null";
+                    + ", \"attention_dropout\": 0.0, \"use_cache\": true";
             String dtype = fileType == SafetensorsReader.DType.BF16 ? "bfloat16" : "float32";
             if (qkNorm) {
+                // As transformers 5 writes it: rope_parameters, layer_types, dtype
+                String layerTypes = String.join(", ", java.util.Collections.nCopies(layers, "\"full_attention\""));
                 return "{\"architectures\": [\"Qwen3ForCausalLM\"], \"model_type\": \"qwen3\", " + common + ", \"head_dim\": " + headDim
+                        + ", \"rope_parameters\": {\"rope_theta\": " + theta + ", \"rope_type\": \"default\"}"
+                        + ", \"layer_types\": [" + layerTypes + "]"
                         + ", \"attention_bias\": false, \"use_sliding_window\": false, \"sliding_window\": null"
-                        + ", \"max_window_layers\": " + layers + ", \"torch_dtype\": \"" + dtype + "\"}";
+                        + ", \"max_window_layers\": 28, \"dtype\": \"" + dtype + "\"}";
             }
-            // As Qwen2.5 ships it: a window and max_window_layers below the layer count, but use_sliding_window false.
+            // As Qwen2.5 ships it (transformers 4): a window and max_window_layers below the layer count, but
+            // use_sliding_window false.
             return "{\"architectures\": [\"Qwen2ForCausalLM\"], \"model_type\": \"qwen2\", " + common
+                    + ", \"rope_theta\": " + theta + ", \"rope_scaling\": null"
                     + ", \"use_sliding_window\": false, \"sliding_window\": 32, \"max_window_layers\": 1"
                     + ", \"torch_dtype\": \"" + dtype + "\"}";
         }
@@ -93,7 +99,7 @@ class QwenReferenceTest {
         }
     }
 
-    static final Spec QWEN2 = new Spec("qwen2", 64, 160, 2, 4, 2, 16, 256, 1e-6, 1000000.0, true, false, true,
+    static final Spec QWEN2 = new Spec("qwen2", 64, 160, 3, 4, 2, 16, 256, 1e-6, 1000000.0, true, false, true,
             SafetensorsReader.DType.F32);
     static final Spec QWEN3 = new Spec("qwen3", 48, 112, 3, 4, 2, 24, 256, 1e-6, 1000000.0, false, true, false,
             SafetensorsReader.DType.BF16);
@@ -120,6 +126,7 @@ class QwenReferenceTest {
         int[] expected = reference.greedy(PROMPT, STEPS);
         try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), 64)) {
             assertEquals(spec.name(), model.config().architecture().modelType());
+            assertEquals(spec.theta(), model.config().ropeTheta());
             int[] actual = greedy(model, PROMPT, STEPS);
             if (System.getProperty("qwen.reference.dir") != null) {
                 System.out.println(spec.name() + " " + dir + " prompt " + Arrays.toString(PROMPT) + " greedy " + Arrays.toString(actual));
@@ -235,7 +242,9 @@ class QwenReferenceTest {
                 double g = random.nextGaussian();
                 v[i] = (float) (name.endsWith("norm.weight") ? 1 + 0.2 * g
                         : name.endsWith(".bias") ? 0.5 * g
-                        : name.equals("model.embed_tokens.weight") || name.equals("lm_head.weight") ? g
+                        // a tied embedding small beside the layers' output, or the input token dominates its own logit
+                        : name.equals("model.embed_tokens.weight") ? (spec.tied() ? 0.1 * g : g)
+                        : name.equals("lm_head.weight") ? g
                         : g / Math.sqrt(shape[1]));
                 if (spec.fileType() == SafetensorsReader.DType.BF16) {
                     v[i] = toBf16(v[i]);
