@@ -42,7 +42,11 @@ public final class GgufTokenizers {
     public static Tokenizer read(GgufFile f) {
         String model = f.string("tokenizer.ggml.model", "");
         return switch (model) {
-            case "llama" -> new SentencePieceTokenizer(sentencePiece(f));
+            case "llama" -> {
+                SentencePieceTokenizer spm = new SentencePieceTokenizer(sentencePiece(f));
+                yield f.bool("tokenizer.ggml.add_bos_token", true) ? spm
+                        : new SpecialIdsTokenizer(spm, spm.bosId(), spm.eosId(), false);
+            }
             case "gpt2" -> byteLevel(f);
             case "" -> throw new GgufFormatException(f.path() + " has no tokenizer (no tokenizer.ggml.model)");
             default -> throw new GgufFormatException(f.path() + ": tokenizer.ggml.model '" + model
