@@ -3,6 +3,7 @@ package com.lawyerllama.consult;
 import com.lawyerllama.llama.GenerationOptions;
 import com.lawyerllama.llama.GenerationResult;
 import com.lawyerllama.llama.LlamaEngine;
+import com.lawyerllama.llama.chat.ChatFormat;
 import com.lawyerllama.retrieval.ArticleRetriever;
 import com.lawyerllama.system.ApiException;
 import com.lawyerllama.system.ServiceUnavailableException;
@@ -148,7 +149,8 @@ public class ConsultationService {
 
         GenerationOptions options = engine.defaultGenerationOptions();
         int maxTokens = request.maxTokens() != null ? request.maxTokens() : options.maxNewTokens();
-        options = options.withMaxNewTokens(maxTokens).withStopStrings(prompts.stopStrings());
+        ChatFormat chat = prompts.formatFor(engine.chatFormat());
+        options = options.withMaxNewTokens(maxTokens).withStopStrings(chat.stopStrings());
         if (request.temperature() != null) {
             options = options.withTemperature(request.temperature());
         }
@@ -160,9 +162,11 @@ public class ConsultationService {
         int budget = engine.contextLength() - maxTokens;
         PromptBuilder.BuiltPrompt prompt;
         try {
-            prompt = prompts.build(history, request.question(), articleRefs,
+            prompt = prompts.build(history, request.question(), articleRefs, chat,
                     text -> engine.tokenizer().encode(text, engine.tokenizer().addsBos()).length, budget);
         } catch (PromptBuilder.PromptTooLongException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (com.lawyerllama.llama.chat.ChatTemplateException e) {
             throw ApiException.badRequest(e.getMessage());
         }
 

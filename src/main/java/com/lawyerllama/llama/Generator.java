@@ -20,10 +20,16 @@ public final class Generator {
     private final Set<Integer> eosIds = new HashSet<>();
 
     public Generator(LlamaModel model, Tokenizer tokenizer) {
+        this(model, tokenizer, Set.of());
+    }
+
+    /** @param endOfTurnIds further tokens that end generation (a chat template's end of turn, e.g. {@code <|im_end|>}) */
+    public Generator(LlamaModel model, Tokenizer tokenizer, Set<Integer> endOfTurnIds) {
         this.model = model;
         this.tokenizer = tokenizer;
         eosIds.addAll(model.config().eosTokenIds());
         eosIds.add(tokenizer.eosId());
+        eosIds.addAll(endOfTurnIds);
     }
 
     /** Generates after {@code prompt}, encoded with BOS first where the tokenizer adds one. */
