@@ -147,7 +147,7 @@ public final class GgufModels {
                     !f.tensors().containsKey("output.weight"),
                     (int) f.integer("tokenizer.ggml.bos_token_id", 1),
                     eos,
-                    "float32",
+                    storedTypes(f),   // what the file stores, for health/info; loading dequantizes
                     arch,
                     null);
         } catch (IllegalArgumentException e) {

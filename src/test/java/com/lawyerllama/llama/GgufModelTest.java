@@ -116,6 +116,7 @@ class GgufModelTest {
                     .result().get(30, TimeUnit.SECONDS).generatedTokens());
             engine.activate(TINY);
             assertEquals(TINY, engine.path());
+            assertEquals("GGUF (F16 ×9, F32 ×3, dequantized at load)", engine.describe().get("sourceFormat"));
             assertEquals(roundTrip(TINY), engine.submit("Once upon a time", GenerationOptions.greedy(6), TokenListener.NONE)
                     .result().get(30, TimeUnit.SECONDS).text());
         }
