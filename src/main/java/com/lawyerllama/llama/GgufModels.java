@@ -243,6 +243,13 @@ public final class GgufModels {
     static NDArray read(GgufFile f, GgufFile.TensorInfo t, NDManager manager, DataType dtype) throws IOException {
         Shape shape = new Shape(t.shape());
         long n = t.elements();
+        if ((t.type() == GgmlType.F32 || t.type() == GgmlType.F16) && t.bytes() <= Integer.MAX_VALUE) {
+            // stored as the engine holds floats: one copy from the mapped file (as safetensors are read)
+            DataType stored = t.type() == GgmlType.F32 ? DataType.FLOAT32 : DataType.FLOAT16;
+            try (NDArray mapped = manager.create(f.map(t), shape, stored)) {
+                return stored == dtype ? mapped.duplicate() : mapped.toType(dtype, true);
+            }
+        }
         NDArray flat = manager.zeros(new Shape(n), dtype);
         ByteBuffer scratch = ByteBuffer.allocateDirect((int) Math.min(n, 1 << 20) * 4).order(ByteOrder.nativeOrder());
         FloatBuffer floats = scratch.asFloatBuffer();
@@ -250,9 +257,14 @@ public final class GgufModels {
             floats.clear();
             floats.put(values, 0, count);
             scratch.clear().limit(count * 4);
-            try (NDArray chunk = manager.create(scratch, new Shape(count), DataType.FLOAT32);
-                 NDArray typed = dtype == DataType.FLOAT32 ? chunk.duplicate() : chunk.toType(dtype, true)) {
-                flat.set(new NDIndex("{}:{}", first, first + count), typed);
+            try (NDArray chunk = manager.create(scratch, new Shape(count), DataType.FLOAT32)) {
+                if (dtype == DataType.FLOAT32) {
+                    flat.set(new NDIndex("{}:{}", first, first + count), chunk);     // set copies
+                } else {
+                    try (NDArray typed = chunk.toType(dtype, true)) {
+                        flat.set(new NDIndex("{}:{}", first, first + count), typed);
+                    }
+                }
             }
         });
         if (shape.dimension() == 1) {
