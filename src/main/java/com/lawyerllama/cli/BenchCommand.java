@@ -33,11 +33,11 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measures prefill and decode speed.",
                 "  bench --model DIR [--threads N] [--concurrency C] [--prompt-tokens N] [--new-tokens N]",
-                "  bench --random 15M | 1.1B | dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000",
+                "  bench --random 15M | 1.1B | qwen2.5-0.5B | qwen2.5-1.5B | dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000",
                 "  --profile adds where a decode step's time goes"})
 public final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory.")
+    @Option(names = "--model", paramLabel = "DIR|FILE.gguf", description = "Hugging Face model directory or GGUF file.")
     Path model;
 
     @Option(names = "--random", paramLabel = "SHAPE", description = "Random weights of this shape instead of --model.")
@@ -201,7 +201,7 @@ public final class BenchCommand implements Callable<Integer> {
             LlamaConfig shape = LlamaCli.shape(random);
             return LlamaModel.random(shape, 42, LlamaModel.defaultDevice(), Math.max(context, 16));
         }
-        LlamaCli.existingDirectory(model, "--model");
+        LlamaCli.existingModel(model, "--model");
         return LlamaModel.load(model, LlamaModel.defaultDevice(), context);
     }
 

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
         description = "Generates a continuation of a prompt (prints only the generated text; logs go to stderr).")
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
+    @Option(names = "--model", required = true, paramLabel = "DIR|FILE.gguf", description = "Hugging Face model directory or GGUF file.")
     Path model;
 
     @Option(names = "--prompt", defaultValue = "", description = "Prompt text, continued as it is (BOS is added where the "
@@ -70,7 +70,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LlamaCli.logToStderr(verbose);
         LlamaCli.threads(threads);
-        LlamaCli.existingDirectory(model, "--model");
+        LlamaCli.existingModel(model, "--model");
         GenerationOptions options;
         try {
             options = new GenerationOptions(maxTokens, temperature, topK, topP, repetitionPenalty, seed, stops);

@@ -6,7 +6,9 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import com.lawyerllama.cli.UsageException;
+import com.lawyerllama.llama.Architecture;
 import com.lawyerllama.llama.LlamaConfig;
+import com.lawyerllama.llama.gguf.GgufFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,6 +60,17 @@ public final class LlamaCli {
         return dir;
     }
 
+    /** A model: a Hugging Face model directory or a {@code .gguf} file. */
+    static Path existingModel(Path model, String option) {
+        if (model != null && GgufFile.isGguf(model) && Files.isRegularFile(model)) {
+            return model;
+        }
+        if (model == null || !Files.isDirectory(model)) {
+            throw new UsageException(option + ": not a model directory or .gguf file: " + model);
+        }
+        return model;
+    }
+
     static Path existingFile(Path file, String option) {
         if (file == null || !Files.isRegularFile(file)) {
             throw new UsageException(option + ": no such file: " + file);
@@ -71,6 +84,18 @@ public final class LlamaCli {
      * accepts the names {@code 15M} (llama2.c's stories15M) and {@code 1.1B} (TinyLlama's shape).
      */
     static LlamaConfig shape(String spec) {
+        switch (spec.trim()) {
+            // Qwen2.5's shapes (config.json of Qwen2.5-0.5B/1.5B-Instruct): q/k/v bias, tied embeddings, rope_theta 1e6
+            case "qwen2.5-0.5B" -> {
+                return new LlamaConfig(896, 4864, 24, 14, 2, 64, 1e-6, 1000000.0, null, 32768, 151936, true, 151643,
+                        List.of(151645, 151643), "float32", Architecture.QWEN2, null);
+            }
+            case "qwen2.5-1.5B" -> {
+                return new LlamaConfig(1536, 8960, 28, 12, 2, 128, 1e-6, 1000000.0, null, 32768, 151936, true, 151643,
+                        List.of(151645, 151643), "float32", Architecture.QWEN2, null);
+            }
+            default -> { }
+        }
         String s = switch (spec.trim()) {
             case "15M" -> "dim=288,layers=6,heads=6,kv=6,hidden=768,vocab=32000,seq=1024";
             case "1.1B" -> "dim=2048,layers=22,heads=32,kv=4,hidden=5632,vocab=32000,seq=2048,tied=0";  // TinyLlama

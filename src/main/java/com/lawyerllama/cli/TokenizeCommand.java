@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
         description = {
                 "Prints the token ids of a text, space-separated on one line.",
                 "--model is a model directory, a directory of tokenizer files or one tokenizer",
-                "file: tokenizer.json, tokenizer.model, llama2.c's tokenizer.bin or a *.model."
+                "file: tokenizer.json, tokenizer.model, llama2.c's tokenizer.bin, a *.model, or a .gguf file."
         })
 public final class TokenizeCommand implements Callable<Integer> {
 

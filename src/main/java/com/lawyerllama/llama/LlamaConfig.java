@@ -1,5 +1,6 @@
 package com.lawyerllama.llama;
 
+import com.lawyerllama.llama.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,8 +109,11 @@ public record LlamaConfig(
         }
     }
 
-    /** Reads {@code dir/config.json}; a missing file or an unsupported setting is named in the exception. */
+    /** Reads {@code dir/config.json} (or a GGUF file's metadata); a missing file or an unsupported setting is named in the exception. */
     public static LlamaConfig read(Path dir) throws IOException {
+        if (GgufFile.isGguf(dir)) {
+            return GgufModels.readConfig(dir);
+        }
         Path file = dir.resolve(FILE_NAME);
         String text;
         try {

@@ -3,6 +3,7 @@ package com.lawyerllama.llama;
 import com.lawyerllama.llama.chat.ChatFormat;
 import com.lawyerllama.llama.chat.ChatFormats;
 import com.lawyerllama.llama.chat.ChatMessage;
+import com.lawyerllama.llama.gguf.GgufFile;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -389,7 +390,9 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         if (model != null) {
             LlamaConfig c = model.config();
             d.put("architecture", c.architecture().modelType());
-            d.put("sourceFormat", "Hugging Face safetensors (" + c.torchDtype() + ")");
+            d.put("sourceFormat", loaded.path() != null && GgufFile.isGguf(loaded.path())
+                    ? "GGUF (" + c.torchDtype() + ", dequantized at load)"
+                    : "Hugging Face safetensors (" + c.torchDtype() + ")");
             d.put("device", model.device().toString());
             d.put("dtype", model.dataType().toString());
             d.put("chatTemplate", loaded.chat().kind() + " (" + loaded.chat().source() + ")");

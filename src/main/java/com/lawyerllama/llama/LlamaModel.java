@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import com.lawyerllama.llama.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -214,8 +215,11 @@ public final class LlamaModel implements AutoCloseable {
         return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     }
 
-    /** Loads a Hugging Face model directory ({@code config.json} + safetensors). */
+    /** Loads a Hugging Face model directory ({@code config.json} + safetensors), or a {@code .gguf} file (see {@link GgufModels}). */
     public static LlamaModel load(Path dir, Device device, int contextLength) throws IOException {
+        if (GgufFile.isGguf(dir)) {
+            return GgufModels.load(dir, device, contextLength);
+        }
         LlamaConfig config = LlamaConfig.read(dir);
         DataType dtype = defaultDataType(device);
         NDManager manager = NDManager.newBaseManager(device);

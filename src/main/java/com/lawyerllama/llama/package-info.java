@@ -11,6 +11,10 @@
  *       {@code logits(tokens[B,T])} for training (differentiable w.r.t. {@code parameters()}),
  *       {@code decode(tokens, KvCache)} for prefill and generation.</li>
  *   <li>{@link com.lawyerllama.llama.Llama2cImporter} — llama2.c checkpoints into the HF layout.</li>
+ *   <li>GGUF (llama.cpp / Ollama): {@code llama.gguf} reads and writes the format (header, metadata, tensor
+ *       infos, the block decoders of each type); {@link com.lawyerllama.llama.GgufModels} serves a {@code .gguf}
+ *       file (config from metadata, Hugging Face names, dequantized at load, LLaMA q/k unpermuted);
+ *       {@link com.lawyerllama.llama.GgufConversion} converts between GGUF and the HF layout.</li>
  *   <li>{@link com.lawyerllama.llama.Generator} — one sequence's decode loop; sampling in {@code Sampler};
  *       {@link com.lawyerllama.llama.GenerationOptions} — temperature, top-k/p, repetition penalty, seed, stops.</li>
  *   <li>{@link com.lawyerllama.llama.LlamaEngine} — the shared model behind a bounded queue with continuous

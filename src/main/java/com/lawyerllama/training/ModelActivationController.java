@@ -2,6 +2,8 @@ package com.lawyerllama.training;
 
 import com.lawyerllama.llama.LlamaEngine;
 import com.lawyerllama.llama.ModelFormatException;
+import com.lawyerllama.llama.gguf.GgufFile;
+import com.lawyerllama.llama.gguf.GgufFormatException;
 import com.lawyerllama.system.ApiException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 
 /**
- * {@code POST /admin/model/activate {"checkpoint": "RUN/NAME" | "/abs/dir"}}: serves a checkpoint
+ * {@code POST /admin/model/activate {"checkpoint": "RUN/NAME" | "/abs/dir" | "/abs/model.gguf"}}: serves a checkpoint
  * from now on, without downtime ({@link LlamaEngine#activate}: requests in flight finish on the
  * previous model). {@code RUN/NAME} names a checkpoint as {@code GET /admin/checkpoints} lists it.
  */
@@ -34,12 +36,14 @@ public class ModelActivationController {
             throw ApiException.badRequest("give the checkpoint to serve as {\"checkpoint\": \"RUN/NAME\"} or an absolute directory");
         }
         Path dir = Path.of(ref).isAbsolute() ? Path.of(ref) : resolveNamed(ref);
-        if (!Files.isRegularFile(dir.resolve("config.json"))) {
-            throw ApiException.notFound("no checkpoint at " + ref + " (expected a model directory with config.json)").with("checkpoint", ref);
+        boolean gguf = GgufFile.isGguf(dir) && Files.isRegularFile(dir);
+        if (!gguf && !Files.isRegularFile(dir.resolve("config.json"))) {
+            throw ApiException.notFound("no checkpoint at " + ref + " (expected a model directory with config.json, or a .gguf file)")
+                    .with("checkpoint", ref);
         }
         try {
             engine.activate(dir);
-        } catch (IOException | ModelFormatException e) {
+        } catch (IOException | ModelFormatException | GgufFormatException e) {
             throw ApiException.badRequest("cannot load " + dir + ": " + e.getMessage()).with("checkpoint", ref);
         }
         return engine.describe();

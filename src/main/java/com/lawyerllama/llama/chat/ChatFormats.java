@@ -1,5 +1,6 @@
 package com.lawyerllama.llama.chat;
 
+import com.lawyerllama.llama.gguf.GgufFile;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,7 +24,8 @@ public final class ChatFormats {
     }
 
     /**
-     * The format for {@code modelDir}: with {@link #AUTO}, its {@code chat_template.jinja}, else the
+     * The format for {@code modelDir}: with {@link #AUTO}, a GGUF file's {@code tokenizer.chat_template},
+     * a directory's {@code chat_template.jinja}, else the
      * {@code chat_template} of its {@code tokenizer_config.json} (a string, or the one named
      * "default" of a list), else {@link LawyerLlamaFormat}; with {@link #LAWYER_LLAMA} always the latter.
      *
@@ -37,6 +39,9 @@ public final class ChatFormats {
         }
         if (!m.equals(AUTO)) {
             throw new IllegalArgumentException("lawyer.model.chat-format must be " + AUTO + " or " + LAWYER_LLAMA + ", not '" + mode + "'");
+        }
+        if (modelDir != null && GgufFile.isGguf(modelDir) && Files.isRegularFile(modelDir)) {
+            return forGguf(modelDir, tokenizer, variables);
         }
         if (modelDir == null || !Files.isDirectory(modelDir)) {
             return new LawyerLlamaFormat();
@@ -58,6 +63,25 @@ public final class ChatFormats {
             return new LawyerLlamaFormat();
         }
         return new ChatTemplate(template, "tokenizer_config.json", globals, tokenizer);
+    }
+
+    /** A GGUF file's {@code tokenizer.chat_template}, with its BOS/EOS token texts; Lawyer LLaMA's format when it has none. */
+    private static ChatFormat forGguf(Path file, Tokenizer tokenizer, Map<String, Object> variables) {
+        try (GgufFile f = GgufFile.open(file)) {
+            String template = f.string("tokenizer.chat_template", null);
+            if (template == null) {
+                return new LawyerLlamaFormat();
+            }
+            Map<String, Object> globals = new HashMap<>(variables);
+            java.util.List<?> tokens = f.has("tokenizer.ggml.tokens") ? f.array("tokenizer.ggml.tokens") : java.util.List.of();
+            for (String[] special : new String[][] {{"bos_token", "tokenizer.ggml.bos_token_id"}, {"eos_token", "tokenizer.ggml.eos_token_id"}}) {
+                long id = f.integer(special[1], -1);
+                globals.put(special[0], id >= 0 && id < tokens.size() ? (String) tokens.get((int) id) : "");
+            }
+            return new ChatTemplate(template, "tokenizer.chat_template of " + file.getFileName(), globals, tokenizer);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
     }
 
     private static String templateOf(JsonNode node) {

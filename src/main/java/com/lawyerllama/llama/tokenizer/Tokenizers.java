@@ -1,5 +1,6 @@
 package com.lawyerllama.llama.tokenizer;
 
+import com.lawyerllama.llama.gguf.GgufFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,6 +28,13 @@ public final class Tokenizers {
      * (or else {@code config.json}) beside it when present.
      */
     public static Tokenizer load(Path dirOrFile) {
+        if (GgufFile.isGguf(dirOrFile) && Files.isRegularFile(dirOrFile)) {
+            try (GgufFile gguf = GgufFile.open(dirOrFile)) {
+                return GgufTokenizers.read(gguf);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + dirOrFile, e);
+            }
+        }
         if (Files.isRegularFile(dirOrFile)) {
             Path parent = dirOrFile.toAbsolutePath().getParent();
             return withConfiguredSpecialIds(loadFile(dirOrFile), parent);
