@@ -94,30 +94,55 @@ function answerNodes(answer, citations) {
   return nodes;
 }
 
+/** A citation's state: provided (given to the model), from-memory (real but not given), not-found or malformed. */
+function citationStatus(citation) {
+  if (citation.status) return citation.status;
+  return citation.provided ? 'provided' : citation.verified ? 'from-memory' : 'not-found';
+}
+
+const CITATION_STATES = {
+  'provided': {mark: '✓', label: '参考法条之一', title: '引用的是提供给模型的参考法条，已在法条库中核对，点击查看原文'},
+  'from-memory': {mark: '?', label: '凭记忆引用', title: '法条库中有此条，但它不在提供给模型的参考法条中：模型凭记忆引用，未对照问题核对，点击查看原文'},
+  'not-found': {mark: '✗', label: '未在法条库中找到', title: '未在法条库中找到'},
+  'malformed': {mark: '✗', label: '条号格式错误', title: '条号无法识别'},
+};
+
 function citationNode(citation) {
+  const status = citationStatus(citation);
+  const state = CITATION_STATES[status] || CITATION_STATES['not-found'];
   if (citation.verified) {
     const link = el('a', {
-      href: '#viewer', class: 'citation verified',
-      title: '已在法条库中核对，点击查看原文',
-      dataset: {articleId: citation.articleId || ''},
-    }, citation.text, el('span', {class: 'mark', 'aria-label': '（已核对）'}, '✓'));
+      href: '#viewer', class: `citation verified ${status}`,
+      title: state.title,
+      dataset: {articleId: citation.articleId || '', status},
+    }, citation.text, el('span', {class: 'mark', 'aria-label': `（${state.label}）`}, state.mark));
     link.addEventListener('click', (event) => {
       event.preventDefault();
       if (citation.articleId) openArticle(citation.articleId, link);
     });
     return link;
   }
-  return el('span', {class: 'citation unverified', title: '未在法条库中找到'},
-      citation.text, el('span', {class: 'flag'}, '未在法条库中找到'));
+  return el('span', {class: `citation unverified ${status}`, title: citation.reason ? `${state.title}：${citation.reason}` : state.title,
+    dataset: {status}}, citation.text, el('span', {class: 'flag'}, state.label));
+}
+
+function citationLegend() {
+  return el('p', {class: 'citation-legend'},
+      ...['provided', 'from-memory', 'not-found', 'malformed'].map((s) =>
+        el('span', {class: `legend-item ${s}`}, `${CITATION_STATES[s].mark} ${CITATION_STATES[s].label}`)));
 }
 
 function citationList(citations) {
   if (!citations || citations.length === 0) return null;
   return el('details', {class: 'citation-check'},
       el('summary', {}, `引用核对（${citations.length}）`),
-      el('ul', {}, citations.map((c) => el('li', {class: c.verified ? 'verified' : 'unverified'},
-          c.verified ? '✓ ' : '✗ ', c.text,
-          c.verified ? (c.provided ? '（参考法条之一）' : '（法条库中存在）') : '：未在法条库中找到'))));
+      citationLegend(),
+      el('ul', {}, citations.map((c) => {
+        const status = citationStatus(c);
+        const state = CITATION_STATES[status] || CITATION_STATES['not-found'];
+        return el('li', {class: `${c.verified ? 'verified' : 'unverified'} ${status}`, dataset: {status}},
+            `${state.mark} `, c.text, `：${state.label}`);
+      })));
 }
 
 function articleTitle(article) {
@@ -178,7 +203,7 @@ function markdownOf(turn) {
   }
   if (turn.citations && turn.citations.length) {
     lines.push('## 引用核对', '');
-    turn.citations.forEach((c) => lines.push(`- ${c.text}：${c.verified ? '已核对' : '未在法条库中找到'}`));
+    turn.citations.forEach((c) => lines.push(`- ${c.text}：${(CITATION_STATES[citationStatus(c)] || CITATION_STATES['not-found']).label}`));
     lines.push('');
   }
   lines.push('> 本回答由模型自动生成，仅供参考，不构成律师意见。', '');

@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** Evaluations: {@code eval retrieval --set FILE}. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluates a component on labelled data.",
-        subcommands = EvalCommand.Retrieval.class)
+        subcommands = {EvalCommand.Retrieval.class, EvalModelCommand.class, EvalAnswersCommand.class})
 public final class EvalCommand implements Runnable {
 
     @Override

@@ -53,6 +53,28 @@ public final class CitationParser {
 
     /** Every citation in the text, in order. */
     public List<Citation> parse(String text) {
+        return parse(text, null);
+    }
+
+    /**
+     * Something written as a citation of an article of a named law whose number cannot be read
+     * (第一千零七十九二条, 第零条): reported, never silently skipped, by {@link #parseWithMalformed}.
+     */
+    public record Malformed(String text, int start, int end, String law, String reason) {
+    }
+
+    /** The citations and the malformed citations in the text. */
+    public record Parsed(List<Citation> citations, List<Malformed> malformed) {
+    }
+
+    /** Like {@link #parse}, and also every 第…条 after a law name whose number is not a valid article number. */
+    public Parsed parseWithMalformed(String text) {
+        List<Malformed> malformed = new ArrayList<>();
+        List<Citation> citations = parse(text, malformed);
+        return new Parsed(citations, List.copyOf(malformed));
+    }
+
+    private List<Citation> parse(String text, List<Malformed> malformed) {
         List<Citation> citations = new ArrayList<>();
         List<LawNames.Mention> mentions = null;   // computed on the first 本法
         Matcher m = ARTICLE.matcher(text);
@@ -60,8 +82,15 @@ public final class CitationParser {
             OptionalInt number = ChineseNumerals.tryParse(m.group(1));
             OptionalInt suffix = m.group(2) == null ? OptionalInt.of(0) : ChineseNumerals.tryParse(m.group(2));
             OptionalInt paragraph = m.group(3) == null ? OptionalInt.empty() : ChineseNumerals.tryParse(m.group(3));
-            if (number.isEmpty() || number.getAsInt() < 1 || suffix.isEmpty()
-                    || m.group(3) != null && (paragraph.isEmpty() || paragraph.getAsInt() < 1)) {
+            String problem = null;
+            if (number.isEmpty() || number.getAsInt() < 1) {
+                problem = "article number '" + m.group(1) + "' is not a valid number";
+            } else if (suffix.isEmpty()) {
+                problem = "'之" + m.group(2) + "' is not a valid number";
+            } else if (m.group(3) != null && (paragraph.isEmpty() || paragraph.getAsInt() < 1)) {
+                problem = "paragraph number '" + m.group(3) + "' is not a valid number";
+            }
+            if (problem != null && malformed == null) {
                 continue;
             }
             int lawEnd = skipConnectorsBackwards(text, m.start());
@@ -100,6 +129,10 @@ public final class CitationParser {
                 }
             }
             if (law == null || law.isEmpty()) {
+                continue;
+            }
+            if (problem != null) {
+                malformed.add(new Malformed(text.substring(start, m.end()), start, m.end(), law, problem));
                 continue;
             }
             citations.add(new Citation(text.substring(start, m.end()), start, m.end(), law, number.getAsInt(),

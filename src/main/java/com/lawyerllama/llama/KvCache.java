@@ -50,6 +50,46 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
+    private KvCache(KvCache source, int rows, int capacity, NDManager owner) {
+        int length = source.lengths[0];
+        if (capacity < length) {
+            throw new IllegalArgumentException("capacity " + capacity + " is below the " + length + " positions to copy");
+        }
+        this.manager = owner.newSubManager();
+        this.capacity = capacity;
+        this.lengths = new int[rows];
+        Arrays.fill(lengths, length);
+        this.keys = new NDArray[source.keys.length];
+        this.values = new NDArray[source.values.length];
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = repeatedPrefix(source.keys[l], rows, capacity, length, manager);
+            values[l] = repeatedPrefix(source.values[l], rows, capacity, length, manager);
+        }
+    }
+
+    /** A [rows, K, capacity, E] array whose every row holds the first {@code length} positions of {@code cache}'s row 0. */
+    private static NDArray repeatedPrefix(NDArray cache, int rows, int capacity, int length, NDManager manager) {
+        Shape s = cache.getShape();
+        NDArray target = manager.zeros(new Shape(rows, s.get(1), capacity, s.get(3)), cache.getDataType());
+        if (length > 0) {
+            try (PtNDArray row0 = JniUtils.slice((PtNDArray) cache, 0, 0, 1, 1);
+                 PtNDArray prefix = JniUtils.slice(row0, 2, 0, length, 1);
+                 NDArray repeated = prefix.repeat(0, rows)) {
+                put((PtNDArray) target, (PtNDArray) repeated, 0, rows, 0, length);
+            }
+        }
+        return target;
+    }
+
+    /**
+     * A new cache of {@code rows} rows that all start as copies of this cache's row 0 (its
+     * positions so far): one shared prompt, then several continuations of it side by side
+     * (scoring the options of a multiple-choice question). Closed independently of this one.
+     */
+    public KvCache fork(int rows, int capacity, NDManager owner) {
+        return new KvCache(this, rows, capacity, owner);
+    }
+
     /** A one-row cache over row {@code row} of this one (sharing its memory), e.g. to prefill one sequence of a batch. */
     KvCache row(int row) {
         return new KvCache(this, row);

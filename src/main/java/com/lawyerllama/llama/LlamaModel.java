@@ -308,6 +308,31 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
+     * Like {@link #decode} but returns the logits of every new token, not only the last: scoring
+     * several continuations of one cached prompt at once. All rows must be at the same position;
+     * a row shorter than T may be padded on the right (causal attention keeps padding out of the
+     * positions before it).
+     *
+     * @param tokenIds [B, T] int64 token ids
+     * @return [B, T, V] logits, in {@code tokenIds}' manager
+     */
+    public NDArray decodeAll(NDArray tokenIds, KvCache cache) {
+        int rows = (int) tokenIds.getShape().get(0);
+        long t = tokenIds.getShape().get(1);
+        int[] starts = cache.lengths(rows);
+        for (int start : starts) {
+            if (start + t > cache.capacity()) {
+                throw new ContextLengthExceededException(start + t, cache.capacity());
+            }
+        }
+        boolean views = viewsCarryGradients();
+        NDArray hidden = forward(tokenIds, starts, cache, views);                   // [B*T, D]
+        NDArray logits = project(hidden, lmHead, lmHeadT, views).reshape(rows, t, config.vocabSize()); // [B, T, V]
+        cache.advance(rows, (int) t);
+        return logits;
+    }
+
+    /**
      * Whether the transposed and fused views taken at construction may stand for the weights.
      * Full fine-tuning marks the weights as requiring gradients after the model exists, and
      * views taken before that do not pass gradients back, so the forward pass then multiplies

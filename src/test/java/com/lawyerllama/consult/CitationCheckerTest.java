@@ -50,6 +50,23 @@ class CitationCheckerTest {
     }
 
     @Test
+    void eachCitationHasItsStateAndMalformedNumbersAreReportedNotSkipped() {
+        List<ConsultResponse.ArticleRef> provided = List.of(
+                new ConsultResponse.ArticleRef("民法典:2020-05-28:587", "民法典", "第五百八十七条", "债务人按照约定履行债务的…", 12.0));
+        String answer = "《民法典》第五百八十七条规定了定金罚则，《民法典》第五百八十六条规定了定金合同；"
+                + "离婚见《民法典》第一千零七十九二条，另见《民法典》第九千条。";
+        List<ConsultResponse.CitationCheck> checks = checker.check(answer, provided);
+        assertThat(checks).extracting(ConsultResponse.CitationCheck::text).containsExactly(
+                "《民法典》第五百八十七条", "《民法典》第五百八十六条", "《民法典》第一千零七十九二条", "《民法典》第九千条");
+        assertThat(checks).extracting(ConsultResponse.CitationCheck::status).containsExactly(
+                "provided", "from-memory", "malformed", "not-found");
+        assertThat(checks.get(1).verified()).isTrue();
+        assertThat(checks.get(1).reason()).contains("not given");
+        assertThat(checks.get(2).verified()).isFalse();
+        assertThat(checks.get(2).reason()).contains("一千零七十九二");
+    }
+
+    @Test
     void anAnswerWithoutCitationsHasNone() {
         assertThat(checker.check("这个问题需要结合具体情况判断。", List.of())).isEmpty();
     }

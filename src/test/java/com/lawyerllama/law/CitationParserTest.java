@@ -29,6 +29,18 @@ class CitationParserTest {
     }
 
     @Test
+    void aCitationWhoseNumberCannotBeReadIsReportedAsMalformed() {
+        CitationParser.Parsed parsed = parser.parseWithMalformed(
+                "依照《民法典》第一千零七十九二条可以离婚，《刑法》第零条，见《民法典》第一千零七十九条。第十二三条无法名。");
+        assertEquals(List.of("《民法典》第一千零七十九条"), parsed.citations().stream().map(Citation::canonical).toList());
+        assertEquals(List.of("《民法典》第一千零七十九二条", "《刑法》第零条"),
+                parsed.malformed().stream().map(CitationParser.Malformed::text).toList());
+        assertEquals("民法典", parsed.malformed().get(0).law());
+        // parse() itself still returns only the well-formed ones.
+        assertEquals(1, parser.parse("《民法典》第一千零七十九二条，《民法典》第一千零七十九条").size());
+    }
+
+    @Test
     void readsArabicNumeralsAndInsertedArticles() {
         assertEquals(List.of("《民法典》第五百八十六条"), canonical("《民法典》第586条"));
         assertEquals(List.of("《刑法》第二百六十四条之一"), canonical("《刑法》第二百六十四条之一规定"));

@@ -144,6 +144,45 @@ class LawyerPageBrowserTest extends BrowserTestSupport {
     }
 
     @Test
+    void theThreeCitationStatesHaveTheirOwnMarksAndALegend() {
+        String deposit587 = articleId("定金 双倍返还", "第五百八十七条");
+        String deposit586 = "民法典:2020-05-28:586";   // only carried, not opened
+        var given = new ConsultResponse.ArticleRef(deposit587, "民法典", "第五百八十七条", "给付定金的一方不履行债务……", 12.5);
+        String id = ConversationStore.newId();
+        String answer = "依据《民法典》第五百八十七条应当双倍返还定金；《民法典》第五百八十六条也有规定；"
+                + "《不存在法》第九条；《民法典》第一千零七十九二条。";
+        conversations.append(id, List.of(given), new Conversation.Turn("定金能双倍返还吗？", answer, Instant.now(), List.of(given),
+                List.of(new ConsultResponse.CitationCheck("《民法典》第五百八十七条", "民法典", "第五百八十七条", deposit587, true, true),
+                        new ConsultResponse.CitationCheck("《民法典》第五百八十六条", "民法典", "第五百八十六条", deposit586, true, false),
+                        new ConsultResponse.CitationCheck("《不存在法》第九条", "不存在法", "第九条", null, false, false),
+                        ConsultResponse.CitationCheck.malformed("《民法典》第一千零七十九二条", "民法典",
+                                "article number '一千零七十九二' is not a valid number")),
+                new ConsultResponse.Usage(10, 10), new ConsultResponse.Timings(1, 1, 1, 2)), true);
+
+        open("/#c=" + id);
+        waitUntil(d -> d.findElements(By.cssSelector("#turns .answer")).stream().findFirst().orElse(null));
+        WebElement provided = driver().findElement(By.cssSelector("#turns .answer a.citation.provided"));
+        assertThat(provided.getText()).isEqualTo("《民法典》第五百八十七条✓");
+        WebElement fromMemory = driver().findElement(By.cssSelector("#turns .answer a.citation.from-memory"));
+        assertThat(fromMemory.getText()).isEqualTo("《民法典》第五百八十六条?");
+        assertThat(fromMemory.getDomAttribute("title")).contains("凭记忆引用").contains("未对照问题核对");
+        assertThat(driver().findElement(By.cssSelector("#turns .answer .citation.not-found")).getText())
+                .contains("未在法条库中找到");
+        assertThat(driver().findElement(By.cssSelector("#turns .answer .citation.malformed")).getText())
+                .contains("《民法典》第一千零七十九二条").contains("条号格式错误");
+        // The from-memory citation does not carry the provided one's mark.
+        assertThat(fromMemory.findElement(By.cssSelector(".mark")).getText()).isNotEqualTo("✓");
+        driver().findElement(By.cssSelector("#turns .citation-check summary")).click();
+        WebElement legend = waitUntil(d -> d.findElements(By.cssSelector("#turns .citation-legend")).stream()
+                .filter(WebElement::isDisplayed).findFirst().orElse(null));
+        assertThat(legend.getText()).contains("✓ 参考法条之一").contains("? 凭记忆引用").contains("✗ 未在法条库中找到")
+                .contains("✗ 条号格式错误");
+        assertThat(driver().findElements(By.cssSelector("#turns .citation-check li")))
+                .extracting(e -> e.getDomAttribute("data-status"))
+                .containsExactly("provided", "from-memory", "not-found", "malformed");
+    }
+
+    @Test
     void statuteSearchFindsArticlesAndTheViewerShowsOne() {
         open("/");
         byId("search-q").sendKeys("定金 双倍返还");
