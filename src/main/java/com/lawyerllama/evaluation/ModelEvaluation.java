@@ -2,6 +2,9 @@ package com.lawyerllama.evaluation;
 
 import com.lawyerllama.llama.AtomicFiles;
 import com.lawyerllama.llama.PromptFormat;
+import com.lawyerllama.llama.chat.ChatFormat;
+import com.lawyerllama.llama.chat.ChatFormats;
+import com.lawyerllama.llama.chat.ChatMessage;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,8 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.springframework.ai.chat.messages.SystemMessage;
-import org.springframework.ai.chat.messages.UserMessage;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -40,7 +41,7 @@ public final class ModelEvaluation {
      * @param tasks task names ({@link EvalTasks})
      * @param limit at most this many items per task (the first ones, in file order); null for all
      * @param shots solved examples (the next items of the same task) put before each question
-     * @param chat  put the question inside the model's chat format (Lawyer LLaMA's turns)
+     * @param chat  put the question inside the model's chat format: its own chat template, else Lawyer LLaMA's turns
      */
     public record Options(List<String> tasks, Integer limit, int shots, boolean chat) {
         public Options {
@@ -105,6 +106,9 @@ public final class ModelEvaluation {
         for (EvalTask task : tasks) {
             data.put(task, task.read(dataRoot));
         }
+        // The checkpoint's own chat format (modelName is the checkpoint's path), read once.
+        ChatFormat chat = options.chat() ? ChatFormats.forModel(Path.of(modelName), scorer.tokenizer(), ChatFormats.AUTO,
+                Map.of("enable_thinking", false)) : null;
         Instant started = Instant.now();
         List<TaskResult> results = new ArrayList<>();
         boolean stopped = false;
@@ -114,7 +118,7 @@ public final class ModelEvaluation {
                     stopped = true;
                     break;
                 }
-                TaskResult r = runTask(scorer, e.getKey(), e.getValue(), options, out, progress, cancelled);
+                TaskResult r = runTask(scorer, e.getKey(), e.getValue(), options, chat, out, progress, cancelled);
                 results.add(r);
                 stopped = cancelled.getAsBoolean();
             }
@@ -128,7 +132,7 @@ public final class ModelEvaluation {
     }
 
     private static TaskResult runTask(LogLikelihoodScorer scorer, EvalTask task, TaskData data, Options options,
-                                      ItemsFile out, Progress progress, BooleanSupplier cancelled) throws IOException {
+                                      ChatFormat chat, ItemsFile out, Progress progress, BooleanSupplier cancelled) throws IOException {
         long t0 = System.nanoTime();
         List<EvalItem> all = data.items();
         int n = options.limit() == null ? all.size() : Math.min(options.limit(), all.size());
@@ -143,7 +147,7 @@ public final class ModelEvaluation {
             if (cancelled.getAsBoolean()) {
                 break;
             }
-            EvalItem item = prompt(all, i, options);
+            EvalItem item = prompt(all, i, options, chat);
             List<LogLikelihoodScorer.ScoredOption> scoredOptions;
             try {
                 scoredOptions = scorer.score(item.context(), item.options());
@@ -183,7 +187,7 @@ public final class ModelEvaluation {
     }
 
     /** Item {@code i} with its few-shot examples (the next items of the task, cyclically) and chat format applied. */
-    static EvalItem prompt(List<EvalItem> all, int i, Options options) {
+    static EvalItem prompt(List<EvalItem> all, int i, Options options, ChatFormat chat) {
         EvalItem item = all.get(i);
         StringBuilder context = new StringBuilder();
         for (int k = 1; k <= options.shots() && k < all.size(); k++) {
@@ -191,12 +195,11 @@ public final class ModelEvaluation {
             context.append(example.context()).append(example.options().get(example.gold())).append("\n\n");
         }
         context.append(item.context());
-        if (!options.chat()) {
+        if (chat == null) {
             return item.withContext(context.toString());
         }
-        String chat = PromptFormat.render(List.of(new SystemMessage(PromptFormat.SYSTEM_PROMPT),
-                new UserMessage(context.toString()))) + " ";
-        return item.withContext(chat);
+        return item.withContext(chat.render(List.of(ChatMessage.system(PromptFormat.SYSTEM_PROMPT),
+                ChatMessage.user(context.toString())), true));
     }
 
     private static double ratio(int a, int b) {
