@@ -5,6 +5,9 @@ import com.lawyerllama.llama.GenerationResult;
 import com.lawyerllama.llama.Generator;
 import com.lawyerllama.llama.LlamaConfig;
 import com.lawyerllama.llama.LlamaModel;
+import com.lawyerllama.llama.chat.ChatFormat;
+import com.lawyerllama.llama.chat.ChatFormats;
+import com.lawyerllama.llama.chat.ChatMessage;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
 import java.io.PrintStream;
@@ -22,8 +25,16 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
     Path model;
 
-    @Option(names = "--prompt", defaultValue = "", description = "Prompt text (BOS is added). Default: empty.")
+    @Option(names = "--prompt", defaultValue = "", description = "Prompt text, continued as it is (BOS is added where the "
+            + "tokenizer config asks for it). Default: empty.")
     String prompt;
+
+    @Option(names = "--chat", description = "Send --prompt as one user message through the model's chat template "
+            + "(Lawyer LLaMA's ### Human: format when it has none); stop at its end-of-turn token.")
+    boolean chat;
+
+    @Option(names = "--enable-thinking", description = "With --chat: set the template's enable_thinking (Qwen3), off by default.")
+    boolean enableThinking;
 
     @Option(names = "--max-tokens", defaultValue = "256", description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
     int maxTokens;
@@ -69,9 +80,18 @@ public final class GenerateCommand implements Callable<Integer> {
         LlamaConfig.read(model);   // a directory without config.json is reported as such, before the tokenizer
         Tokenizer tokenizer = Tokenizers.load(model);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);   // UTF-8 whatever the platform default
+        ChatFormat format = chat ? ChatFormats.forModel(model, tokenizer, ChatFormats.AUTO,
+                java.util.Map.of("enable_thinking", enableThinking)) : null;
+        String text = chat ? format.render(java.util.List.of(ChatMessage.user(prompt)), true) : prompt;
+        if (chat) {
+            java.util.List<String> allStops = new java.util.ArrayList<>(stops);
+            allStops.addAll(format.stopStrings());
+            options = options.withStopStrings(allStops);
+        }
         try (LlamaModel llama = LlamaModel.load(model, LlamaModel.defaultDevice(), context)) {
-            GenerationResult result = new Generator(llama, tokenizer).generate(prompt, options, (id, text) -> {
-                out.print(text);
+            Generator generator = new Generator(llama, tokenizer, chat ? format.endOfTurnIds() : java.util.Set.of());
+            GenerationResult result = generator.generate(text, options, (id, piece) -> {
+                out.print(piece);
                 out.flush();
             }, () -> false);
             out.println();

@@ -3,9 +3,10 @@ package com.lawyerllama.consult;
 import com.lawyerllama.llama.GenerationOptions;
 import com.lawyerllama.llama.GenerationResult;
 import com.lawyerllama.llama.LlamaEngine;
-import com.lawyerllama.llama.PromptFormat;
 import com.lawyerllama.llama.RunningGeneration;
 import com.lawyerllama.llama.TokenListener;
+import com.lawyerllama.llama.chat.ChatFormat;
+import com.lawyerllama.llama.chat.ChatMessage;
 import com.lawyerllama.llama.remote.RemoteChatModel;
 import com.lawyerllama.retrieval.ArticleRetriever;
 import com.lawyerllama.system.ApiException;
@@ -207,7 +208,9 @@ public class ConsultationService {
 
         GenerationOptions options = engine.defaultGenerationOptions();
         int maxTokens = requestedMaxTokens != null ? requestedMaxTokens : options.maxNewTokens();
-        List<String> stops = new ArrayList<>(prompts.stopStrings());
+        // The served model's chat format (its template, or Lawyer LLaMA's); a remote server applies its own.
+        ChatFormat chat = remote != null ? null : prompts.formatFor(engine.chatFormat());
+        List<String> stops = new ArrayList<>(chat == null ? List.of() : chat.stopStrings());
         stops.addAll(extraStops);
         options = options.withMaxNewTokens(maxTokens).withStopStrings(stops).withSeed(seed);
         if (temperature != null) {
@@ -230,16 +233,16 @@ public class ConsultationService {
         RunningGeneration generation;
         if (remote != null) {
             // The server applies its own chat template to the messages; it refuses (400) what its context cannot hold.
-            List<Message> messages = chatMessages(history, question, pinned);
+            List<Message> messages = springAi(prompts.messages(history, question, pinned));
             listener.onArticles(id, pinned, unavailable);
             generation = remote.submit(messages, options, tokens);
         } else {
             int budget = engine.contextLength() - maxTokens;
             PromptBuilder.BuiltPrompt prompt;
             try {
-                prompt = prompts.build(history, question, articleRefs,
-                        text -> engine.tokenizer().encode(text, true).length, budget);
-            } catch (PromptBuilder.PromptTooLongException e) {
+                prompt = prompts.build(history, question, articleRefs, chat,
+                        text -> engine.tokenizer().encode(text, engine.tokenizer().addsBos()).length, budget);
+            } catch (PromptBuilder.PromptTooLongException | com.lawyerllama.llama.chat.ChatTemplateException e) {
                 throw ApiException.badRequest(e.getMessage());
             }
             listener.onArticles(id, pinned, unavailable);
@@ -258,23 +261,17 @@ public class ConsultationService {
         return new Turn(result, generation::cancel);
     }
 
-    /**
-     * The consultation as chat messages, for a server that applies its own chat template: the system
-     * instructions, the earlier exchanges, and the question followed by the 参考法条 block.
-     */
-    List<Message> chatMessages(List<PromptBuilder.Exchange> history, String question,
-                               List<ConsultResponse.ArticleRef> articles) {
-        List<Message> messages = new ArrayList<>();
-        if (!properties.prompt().system().isBlank()) {
-            messages.add(new SystemMessage(properties.prompt().system().strip()));
+    /** The prompt's messages as Spring AI's, for a server that applies its own chat template. */
+    private static List<Message> springAi(List<ChatMessage> messages) {
+        List<Message> out = new ArrayList<>();
+        for (ChatMessage m : messages) {
+            out.add(switch (m.role()) {
+                case ChatMessage.SYSTEM -> new SystemMessage(m.content());
+                case ChatMessage.ASSISTANT -> new AssistantMessage(m.content());
+                default -> new UserMessage(m.content());
+            });
         }
-        for (PromptBuilder.Exchange exchange : history) {
-            messages.add(new UserMessage(exchange.question().strip()));
-            messages.add(new AssistantMessage(exchange.answer().strip()));
-        }
-        messages.add(new UserMessage(PromptFormat.userContent(question,
-                articles.stream().map(ConsultResponse.ArticleRef::promptText).toList())));
-        return messages;
+        return out;
     }
 
     private ConsultResponse finish(String id, boolean isNew, boolean store, String question, List<ConsultResponse.ArticleRef> pinned,

@@ -1,12 +1,24 @@
 package com.lawyerllama.consult;
 
+import com.lawyerllama.llama.chat.ChatFormat;
+import com.lawyerllama.llama.chat.ChatMessage;
+import com.lawyerllama.llama.chat.LawyerLlamaFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToIntFunction;
 import org.springframework.stereotype.Component;
 
 /**
- * Writes the consultation prompt in the configured format (Lawyer LLaMA's by default):
+ * Builds the consultation prompt as chat messages:
+ * <ul>
+ *   <li>system: the configured instructions (who answers, and that the given articles may be
+ *       irrelevant and must then not be cited);</li>
+ *   <li>the earlier exchanges of the conversation as user / assistant messages;</li>
+ *   <li>user: the current question, then {@code ### 参考法条:} and one article per line.</li>
+ * </ul>
+ * The messages are rendered by the served model's {@link ChatFormat}: its own chat template, or
+ * (checkpoints without one, and {@code lawyer.model.chat-format=lawyer-llama}) the Lawyer LLaMA
+ * format with the configured prefixes:
  * <pre>
  * {system}
  * ### Human: {earlier question}
@@ -15,9 +27,9 @@ import org.springframework.stereotype.Component;
  * ### 参考法条:
  * 《民法典》第五百八十六条：…
  * ### Assistant:</pre>
- * The prompt ends without a space after the assistant marker: the answer's leading space is the
- * model's to write, as in training ({@code SftEncoder}). History is trimmed oldest-first until
- * prompt and answer fit the model's context.
+ * The Lawyer LLaMA prompt ends without a space after the assistant marker: the answer's leading
+ * space is the model's to write, as in training ({@code SftEncoder}). History is trimmed
+ * oldest-first until prompt and answer fit the model's context.
  */
 @Component
 public class PromptBuilder {
@@ -26,8 +38,8 @@ public class PromptBuilder {
     public record Exchange(String question, String answer) {
     }
 
-    /** The prompt and how many earlier exchanges it kept. */
-    public record BuiltPrompt(String text, int tokens, int keptExchanges) {
+    /** The prompt's messages, their rendered text, its tokens and how many earlier exchanges it kept. */
+    public record BuiltPrompt(List<ChatMessage> messages, String text, int tokens, int keptExchanges) {
     }
 
     private final ConsultProperties.Prompt format;
@@ -36,47 +48,72 @@ public class PromptBuilder {
         this.format = properties.prompt();
     }
 
+    /** As {@link #build(List, String, List, ChatFormat, ToIntFunction, int)} in the Lawyer LLaMA format. */
+    public BuiltPrompt build(List<Exchange> history, String question, List<ConsultResponse.ArticleRef> articles,
+                             ToIntFunction<String> tokenCount, int budget) {
+        return build(history, question, articles, lawyerLlama(), tokenCount, budget);
+    }
+
     /**
-     * @param tokenCount counts the tokens of a prompt text (BOS included)
+     * @param chat       renders the messages (see {@link #formatFor})
+     * @param tokenCount counts the tokens of a prompt text (BOS included where the tokenizer adds one)
      * @param budget     tokens the prompt may use (context length minus the answer's maximum)
      * @throws PromptTooLongException when even the question alone does not fit
      */
     public BuiltPrompt build(List<Exchange> history, String question, List<ConsultResponse.ArticleRef> articles,
-                             ToIntFunction<String> tokenCount, int budget) {
+                             ChatFormat chat, ToIntFunction<String> tokenCount, int budget) {
         for (int skip = 0; skip <= history.size(); skip++) {
-            String text = render(history.subList(skip, history.size()), question, articles);
+            List<ChatMessage> messages = messages(history.subList(skip, history.size()), question, articles);
+            String text = chat.render(messages, true);
             int tokens = tokenCount.applyAsInt(text);
             if (tokens <= budget) {
-                return new BuiltPrompt(text, tokens, history.size() - skip);
+                return new BuiltPrompt(messages, text, tokens, history.size() - skip);
             }
         }
         throw new PromptTooLongException(budget);
     }
 
-    public String render(List<Exchange> history, String question, List<ConsultResponse.ArticleRef> articles) {
-        StringBuilder text = new StringBuilder();
+    /** The system message, the earlier exchanges, and the question with its reference articles. */
+    public List<ChatMessage> messages(List<Exchange> history, String question, List<ConsultResponse.ArticleRef> articles) {
+        List<ChatMessage> messages = new ArrayList<>();
         if (!format.system().isBlank()) {
-            text.append(format.system().strip()).append('\n');
+            messages.add(ChatMessage.system(format.system().strip()));
         }
         for (Exchange exchange : history) {
-            text.append(format.humanPrefix()).append(exchange.question().strip()).append('\n');
-            text.append(format.assistantPrefix()).append(exchange.answer().strip()).append('\n');
+            messages.add(ChatMessage.user(exchange.question().strip()));
+            messages.add(ChatMessage.assistant(exchange.answer().strip()));
         }
-        text.append(format.humanPrefix()).append(question.strip()).append('\n');
+        StringBuilder user = new StringBuilder(question.strip());
         if (!articles.isEmpty()) {
-            text.append(format.articlesHeader()).append('\n');
+            user.append('\n').append(format.articlesHeader());
             for (ConsultResponse.ArticleRef article : articles) {
-                text.append(article.promptText()).append('\n');
+                user.append('\n').append(article.promptText());
             }
         }
-        return text.append(format.assistantPrefix().stripTrailing()).toString();
+        messages.add(ChatMessage.user(user.toString()));
+        return messages;
     }
 
-    /** Where the model would begin the next human turn: generation stops there. */
+    /** The prompt in the Lawyer LLaMA format (the configured prefixes). */
+    public String render(List<Exchange> history, String question, List<ConsultResponse.ArticleRef> articles) {
+        return lawyerLlama().render(messages(history, question, articles), true);
+    }
+
+    /**
+     * The format to render with for a model served with {@code served}: its own template, or the
+     * Lawyer LLaMA format with this builder's configured prefixes.
+     */
+    public ChatFormat formatFor(ChatFormat served) {
+        return served == null || served instanceof LawyerLlamaFormat ? lawyerLlama() : served;
+    }
+
+    private ChatFormat lawyerLlama() {
+        return new LawyerLlamaFormat(format.humanPrefix(), format.assistantPrefix());
+    }
+
+    /** Where the model would begin the next human turn (Lawyer LLaMA format): generation stops there. */
     public List<String> stopStrings() {
-        List<String> stops = new ArrayList<>();
-        stops.add(format.humanPrefix().strip());
-        return stops;
+        return lawyerLlama().stopStrings();
     }
 
     /** The question (with the articles and the system text) is longer than the model's context allows. */

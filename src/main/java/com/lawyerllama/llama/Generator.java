@@ -20,15 +20,21 @@ public final class Generator {
     private final Set<Integer> eosIds = new HashSet<>();
 
     public Generator(LlamaModel model, Tokenizer tokenizer) {
+        this(model, tokenizer, Set.of());
+    }
+
+    /** @param endOfTurnIds further tokens that end generation (a chat template's end of turn, e.g. {@code <|im_end|>}) */
+    public Generator(LlamaModel model, Tokenizer tokenizer, Set<Integer> endOfTurnIds) {
         this.model = model;
         this.tokenizer = tokenizer;
         eosIds.addAll(model.config().eosTokenIds());
         eosIds.add(tokenizer.eosId());
+        eosIds.addAll(endOfTurnIds);
     }
 
-    /** Generates after {@code prompt}, encoded with BOS first. */
+    /** Generates after {@code prompt}, encoded with BOS first where the tokenizer adds one. */
     public GenerationResult generate(String prompt, GenerationOptions options, TokenListener listener, BooleanSupplier cancelled) {
-        return generate(tokenizer.encode(prompt, true), options, listener, cancelled);
+        return generate(tokenizer.encode(prompt, tokenizer.addsBos()), options, listener, cancelled);
     }
 
     /**

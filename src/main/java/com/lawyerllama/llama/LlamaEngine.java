@@ -1,5 +1,8 @@
 package com.lawyerllama.llama;
 
+import com.lawyerllama.llama.chat.ChatFormat;
+import com.lawyerllama.llama.chat.ChatFormats;
+import com.lawyerllama.llama.chat.ChatMessage;
 import com.lawyerllama.llama.tokenizer.Tokenizer;
 import com.lawyerllama.llama.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -40,17 +43,33 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
     private final int maxConcurrency;
     private final int queueCapacity;
     private final int contextLength;
+    private final String chatFormatMode;
+    private final Map<String, Object> templateVariables;
     private final AtomicReference<Loaded> current = new AtomicReference<>();
     private volatile Path path;
     private volatile String loadError;
 
-    /** A model being served: the model, its tokenizer and the scheduler that runs its generations. */
-    private record Loaded(Path path, LlamaModel model, Tokenizer tokenizer, BatchScheduler scheduler, Set<Integer> eosIds) {
+    /** A model being served: the model, its tokenizer, its chat format and the scheduler that runs its generations. */
+    private record Loaded(Path path, LlamaModel model, Tokenizer tokenizer, ChatFormat chat, BatchScheduler scheduler,
+                          Set<Integer> eosIds) {
     }
 
-    /** An engine over an already loaded model (or {@code model == null} for "no model"). */
+    /** An engine over an already loaded model (or {@code model == null} for "no model"), with its chat format chosen automatically. */
     public LlamaEngine(Path path, LlamaModel model, Tokenizer tokenizer, String loadError, GenerationOptions defaults,
                        int maxConcurrency, int queueCapacity) {
+        this(path, model, tokenizer, model == null ? null : ChatFormats.forModel(path, tokenizer, ChatFormats.AUTO, Map.of()),
+                loadError, defaults, maxConcurrency, queueCapacity, ChatFormats.AUTO, Map.of());
+    }
+
+    /**
+     * An engine over an already loaded model and its chat format.
+     *
+     * @param chatFormatMode    {@code lawyer.model.chat-format}, for models activated later
+     * @param templateVariables variables chat templates are rendered with (e.g. {@code enable_thinking})
+     */
+    public LlamaEngine(Path path, LlamaModel model, Tokenizer tokenizer, ChatFormat chat, String loadError,
+                       GenerationOptions defaults, int maxConcurrency, int queueCapacity, String chatFormatMode,
+                       Map<String, Object> templateVariables) {
         if (maxConcurrency < 1 || queueCapacity < 0) {
             throw new IllegalArgumentException("max-concurrency must be ≥ 1 and queue-capacity ≥ 0");
         }
@@ -59,15 +78,17 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         this.defaults = defaults;
         this.maxConcurrency = maxConcurrency;
         this.queueCapacity = queueCapacity;
+        this.chatFormatMode = chatFormatMode;
+        this.templateVariables = Map.copyOf(templateVariables);
         this.contextLength = model == null ? 2048 : model.contextLength();
         if (model != null) {
-            current.set(serve(path, model, tokenizer));
+            current.set(serve(path, model, tokenizer, chat));
         }
     }
 
-    private Loaded serve(Path dir, LlamaModel model, Tokenizer tokenizer) {
-        return new Loaded(dir, model, tokenizer, new BatchScheduler(model, maxConcurrency, queueCapacity),
-                new Generator(model, tokenizer).eosIds());
+    private Loaded serve(Path dir, LlamaModel model, Tokenizer tokenizer, ChatFormat chat) {
+        return new Loaded(dir, model, tokenizer, chat, new BatchScheduler(model, maxConcurrency, queueCapacity),
+                new Generator(model, tokenizer, chat.endOfTurnIds()).eosIds());
     }
 
     /**
@@ -80,8 +101,9 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         long start = System.nanoTime();
         LlamaConfig.read(dir);
         Tokenizer tokenizer = Tokenizers.load(dir);
+        ChatFormat chat = ChatFormats.forModel(dir, tokenizer, chatFormatMode, templateVariables);   // a broken template fails here
         LlamaModel model = LlamaModel.load(dir, LlamaModel.defaultDevice(), contextLength);
-        Loaded previous = current.getAndSet(serve(dir, model, tokenizer));
+        Loaded previous = current.getAndSet(serve(dir, model, tokenizer, chat));
         path = dir;
         loadError = null;
         log.info("Activated {} ({} parameters) in {} ms", dir, model.parameterCount(), (System.nanoTime() - start) / 1_000_000);
@@ -107,6 +129,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
                 : workingDirectory.resolve(properties.path());
         LlamaModel model = null;
         Tokenizer tokenizer = null;
+        ChatFormat chat = null;
         String error = null;
         if (path == null) {
             log.info("lawyer.model.path is empty: no model is loaded");
@@ -119,6 +142,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
                 long start = System.nanoTime();
                 LlamaConfig.read(path);   // names a missing config.json before anything else
                 tokenizer = Tokenizers.load(path);
+                chat = ChatFormats.forModel(path, tokenizer, properties.chatFormat(), properties.templateVariables());
                 model = LlamaModel.load(path, LlamaModel.defaultDevice(), properties.contextLength());
                 log.info("Loaded {} ({} parameters, {} on {}) in {} ms", path, model.parameterCount(), model.dataType(),
                         model.device(), (System.nanoTime() - start) / 1_000_000);
@@ -131,8 +155,8 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
                 }
             }
         }
-        return new LlamaEngine(path, model, tokenizer, error, properties.defaultOptions(),
-                properties.maxConcurrency(), properties.queueCapacity());
+        return new LlamaEngine(path, model, tokenizer, chat, error, properties.defaultOptions(),
+                properties.maxConcurrency(), properties.queueCapacity(), properties.chatFormat(), properties.templateVariables());
     }
 
     /** A generation in progress. */
@@ -183,7 +207,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
      * @throws ModelNotLoadedException when there is no model
      */
     public Task submit(String prompt, GenerationOptions options, TokenListener listener) {
-        return submit(() -> requireLoaded().tokenizer().encode(prompt, true), options, listener);
+        return submit(() -> requireLoaded().tokenizer().encode(prompt, requireLoaded().tokenizer().addsBos()), options, listener);
     }
 
     /** Queues a generation after the given prompt tokens (BOS included by the caller). */
@@ -234,8 +258,9 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
 
     @Override
     public ChatResponse call(Prompt prompt) {
-        GenerationOptions options = optionsFor(prompt.getOptions());
-        Task task = submit(PromptFormat.render(prompt.getInstructions()), options, TokenListener.NONE);
+        ChatFormat chat = requireLoaded().chat();
+        GenerationOptions options = optionsFor(prompt.getOptions(), chat);
+        Task task = submit(chat.render(chatMessages(prompt.getInstructions()), true), options, TokenListener.NONE);
         try {
             return response(task.result().join(), true, null);
         } catch (java.util.concurrent.CompletionException e) {
@@ -248,8 +273,9 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
 
     @Override
     public Flux<ChatResponse> stream(Prompt prompt) {
-        GenerationOptions options = optionsFor(prompt.getOptions());
-        String text = PromptFormat.render(prompt.getInstructions());
+        ChatFormat chat = requireLoaded().chat();
+        GenerationOptions options = optionsFor(prompt.getOptions(), chat);
+        String text = chat.render(chatMessages(prompt.getInstructions()), true);
         return Flux.create(sink -> {
             Task task = submit(text, options, (id, piece) -> {
                 if (!piece.isEmpty()) {
@@ -282,11 +308,28 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
     @Override
     public ChatOptions getDefaultOptions() {
         return ChatOptions.builder().model(modelName()).temperature(defaults.temperature()).topP(defaults.topP())
-                .maxTokens(defaults.maxNewTokens()).stopSequences(PromptFormat.STOP_STRINGS).build();
+                .maxTokens(defaults.maxNewTokens())
+                .stopSequences(chatFormat() == null ? PromptFormat.STOP_STRINGS : chatFormat().stopStrings()).build();
     }
 
-    private GenerationOptions optionsFor(ChatOptions chat) {
-        GenerationOptions o = defaults.withStopStrings(PromptFormat.STOP_STRINGS);
+    /** Spring AI's messages as chat messages (system, user and assistant; others are not part of a chat prompt). */
+    static List<ChatMessage> chatMessages(List<org.springframework.ai.chat.messages.Message> messages) {
+        List<ChatMessage> out = new ArrayList<>();
+        for (org.springframework.ai.chat.messages.Message m : messages) {
+            switch (m.getMessageType()) {
+                case SYSTEM -> out.add(ChatMessage.system(m.getText()));
+                case USER -> out.add(ChatMessage.user(m.getText()));
+                case ASSISTANT -> out.add(ChatMessage.assistant(m.getText()));
+                default -> {
+                }
+            }
+        }
+        return out;
+    }
+
+    private GenerationOptions optionsFor(ChatOptions chat, ChatFormat format) {
+        List<String> formatStops = format.stopStrings();
+        GenerationOptions o = defaults.withStopStrings(formatStops);
         if (chat == null) {
             return o;
         }
@@ -303,7 +346,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
             o = o.withMaxNewTokens(chat.getMaxTokens());
         }
         if (chat.getStopSequences() != null && !chat.getStopSequences().isEmpty()) {
-            List<String> stops = new ArrayList<>(PromptFormat.STOP_STRINGS);
+            List<String> stops = new ArrayList<>(formatStops);
             stops.addAll(chat.getStopSequences());
             o = o.withStopStrings(stops);
         }
@@ -347,8 +390,11 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         }
         if (model != null) {
             LlamaConfig c = model.config();
+            d.put("architecture", c.architecture().modelType());
+            d.put("sourceFormat", "Hugging Face safetensors (" + c.torchDtype() + ")");
             d.put("device", model.device().toString());
             d.put("dtype", model.dataType().toString());
+            d.put("chatTemplate", loaded.chat().kind() + " (" + loaded.chat().source() + ")");
             d.put("parameters", model.parameterCount());
             d.put("layers", c.numHiddenLayers());
             d.put("hiddenSize", c.hiddenSize());
@@ -374,6 +420,12 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
     public LlamaModel model() {
         Loaded loaded = current.get();
         return loaded == null ? null : loaded.model();
+    }
+
+    /** The chat format of the model being served now (null when none): its own template or Lawyer LLaMA's. */
+    public ChatFormat chatFormat() {
+        Loaded loaded = current.get();
+        return loaded == null ? null : loaded.chat();
     }
 
     /** The tokenizer of the model being served now (null when none). */

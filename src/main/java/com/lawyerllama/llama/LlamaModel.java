@@ -22,6 +22,8 @@ import java.util.Map;
  * The LLaMA decoder, computed exactly as Hugging Face's {@code LlamaForCausalLM}: token
  * embedding, N × (RMSNorm → attention with RoPE and grouped KV heads → residual, RMSNorm →
  * SwiGLU MLP → residual), final RMSNorm, classifier (tied to the embedding or not).
+ * The same pass computes Qwen2 and Qwen3 with their {@link Architecture} options: a bias on
+ * the q/k/v projections (Qwen2), a per-head RMSNorm on queries and keys before RoPE (Qwen3).
  *
  * <p>The weights are plain NDArrays in {@link #parameters()}, keyed by their Hugging Face
  * names, so a trainer can attach gradients to them and update them in place. There is one
@@ -58,7 +60,9 @@ public final class LlamaModel implements AutoCloseable {
      */
     private record Layer(NDArray inputNorm, NDArray wqkv, NDArray wq, NDArray wk, NDArray wv, NDArray wo,
                          NDArray postNorm, NDArray wGateUp, NDArray wGate, NDArray wUp, NDArray wDown,
-                         NDArray wqkvT, NDArray woT, NDArray wGateUpT, NDArray wDownT) {
+                         NDArray wqkvT, NDArray woT, NDArray wGateUpT, NDArray wDownT,
+                         NDArray bqkv, NDArray bq, NDArray bk, NDArray bv,   // Qwen2: [bq; bk; bv] and its parts, else null
+                         NDArray qNorm, NDArray kNorm) {                     // Qwen3: [E] each, else null
     }
 
     /** The projections that {@link LlamaModel} fuses into one array per layer (and closes as given). */
@@ -74,6 +78,14 @@ public final class LlamaModel implements AutoCloseable {
      *                    at most {@code max_position_embeddings}
      */
     public LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> weights, int contextLength) {
+        int served = Math.min(contextLength, config.maxPositionEmbeddings());
+        LlamaConfig.SlidingWindow window = config.slidingWindow();
+        if (window != null && served > window.size()) {
+            throw new ModelFormatException("this " + config.architecture().modelType() + " checkpoint uses sliding-window "
+                    + "attention (window " + window.size() + " tokens, from layer " + window.fromLayer() + "), which the engine "
+                    + "does not implement; it can be served only with a context of at most " + window.size()
+                    + " tokens (lawyer.model.context-length), not " + served);
+        }
         this.config = config;
         this.manager = manager;
         Map<String, NDArray> parameters = new LinkedHashMap<>(weights);
@@ -92,9 +104,13 @@ public final class LlamaModel implements AutoCloseable {
         // memory once.
         NDArray[] qkv = new NDArray[config.numHiddenLayers()];
         NDArray[] gateUp = new NDArray[config.numHiddenLayers()];
+        NDArray[] qkvBias = new NDArray[config.numHiddenLayers()];
         for (int i = 0; i < qkv.length; i++) {
             String p = "model.layers." + i + ".";
             qkv[i] = fuse(parameters, p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight");
+            if (config.architecture().qkvBias()) {
+                qkvBias[i] = fuse(parameters, p + "self_attn.q_proj.bias", p + "self_attn.k_proj.bias", p + "self_attn.v_proj.bias");
+            }
             gateUp[i] = fuse(parameters, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight");
         }
         this.parameters = Collections.unmodifiableMap(parameters);
@@ -113,9 +129,12 @@ public final class LlamaModel implements AutoCloseable {
                     parameters.get(p + "self_attn.v_proj.weight"), wo,
                     parameters.get(p + "post_attention_layernorm.weight"), gateUp[i],
                     parameters.get(p + "mlp.gate_proj.weight"), parameters.get(p + "mlp.up_proj.weight"), wDown,
-                    transposed(qkv[i]), transposed(wo), transposed(gateUp[i]), transposed(wDown));
+                    transposed(qkv[i]), transposed(wo), transposed(gateUp[i]), transposed(wDown),
+                    qkvBias[i], parameters.get(p + "self_attn.q_proj.bias"), parameters.get(p + "self_attn.k_proj.bias"),
+                    parameters.get(p + "self_attn.v_proj.bias"),
+                    parameters.get(p + "self_attn.q_norm.weight"), parameters.get(p + "self_attn.k_norm.weight"));
         }
-        this.contextLength = Math.min(contextLength, config.maxPositionEmbeddings());
+        this.contextLength = served;
         NDArray[] tables = Rope.tables(config, this.contextLength, manager, dtype);
         this.ropeCos = tables[0];
         this.ropeSin = tables[1];
@@ -163,7 +182,16 @@ public final class LlamaModel implements AutoCloseable {
             shapes.put(p + "self_attn.q_proj.weight", new Shape(qDim, d));
             shapes.put(p + "self_attn.k_proj.weight", new Shape(kvDim, d));
             shapes.put(p + "self_attn.v_proj.weight", new Shape(kvDim, d));
+            if (c.architecture().qkvBias()) {
+                shapes.put(p + "self_attn.q_proj.bias", new Shape(qDim));
+                shapes.put(p + "self_attn.k_proj.bias", new Shape(kvDim));
+                shapes.put(p + "self_attn.v_proj.bias", new Shape(kvDim));
+            }
             shapes.put(p + "self_attn.o_proj.weight", new Shape(d, qDim));
+            if (c.architecture().qkNorm()) {
+                shapes.put(p + "self_attn.q_norm.weight", new Shape(c.headDim()));
+                shapes.put(p + "self_attn.k_norm.weight", new Shape(c.headDim()));
+            }
             shapes.put(p + "post_attention_layernorm.weight", new Shape(d));
             shapes.put(p + "mlp.gate_proj.weight", new Shape(f, d));
             shapes.put(p + "mlp.up_proj.weight", new Shape(f, d));
@@ -203,14 +231,14 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    /** A model of the given shape with random weights (N(0, 0.02) matrices, unit norms): for benchmarks and tests. */
+    /** A model of the given shape with random weights (N(0, 0.02) matrices and biases, unit norms): for benchmarks and tests. */
     public static LlamaModel random(LlamaConfig config, long seed, Device device, int contextLength) {
         Engine.getInstance().setRandomSeed((int) seed);
         DataType dtype = defaultDataType(device);
         NDManager manager = NDManager.newBaseManager(device);
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (Map.Entry<String, Shape> e : parameterShapes(config).entrySet()) {
-            NDArray p = e.getValue().dimension() == 1
+            NDArray p = e.getValue().dimension() == 1 && !e.getKey().endsWith(".bias")
                     ? manager.ones(e.getValue(), dtype)
                     : manager.randomNormal(0f, 0.02f, e.getValue(), dtype);
             params.put(e.getKey(), p);
@@ -312,8 +340,17 @@ public final class LlamaModel implements AutoCloseable {
                 x.attach(local);
                 // Attention: queries of G heads share one key/value head.
                 NDArray h = rmsNorm(x, w.inputNorm);                                       // [B*T, D]
-                NDArray qkv = project(h, views ? w.wqkv : fused(w.wq, w.wk, w.wv), w.wqkvT, views)
-                        .reshape(b, t, heads + 2L * kvHeads, e);                            // [B, T, H+2K, E]
+                NDArray qkv = project(h, views ? w.wqkv : fused(w.wq, w.wk, w.wv), w.wqkvT, views); // [B*T, (H+2K)*E]
+                if (w.bqkv != null) {
+                    qkv = qkv.addi(views ? w.bqkv : fused(w.bq, w.bk, w.bv));              // Qwen2: q/k/v bias
+                }
+                qkv = qkv.reshape(b, t, heads + 2L * kvHeads, e);                           // [B, T, H+2K, E]
+                if (w.qNorm != null) {
+                    // Qwen3: RMSNorm over each query and key head (not the values), before RoPE
+                    NDList parts = qkv.split(new long[] {heads, heads + kvHeads}, 2);
+                    qkv = NDArrays.concat(new NDList(rmsNorm(parts.get(0), w.qNorm), rmsNorm(parts.get(1), w.kNorm),
+                            parts.get(2)), 2);
+                }
                 // RoPE on q and k (the tables leave v as it is and fold 1/sqrt(E) into q)
                 qkv = rope(qkv, at.cos, at.sin);
                 qkv = t == 1 ? qkv.reshape(b, heads + 2L * kvHeads, 1, e) : qkv.transpose(0, 2, 1, 3); // [B, H+2K, T, E]

@@ -1,5 +1,6 @@
 package com.lawyerllama.llama;
 
+import com.lawyerllama.llama.chat.ChatFormats;
 import java.nio.file.Path;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -20,6 +21,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param temperature      default sampling temperature (0 = greedy)
  * @param topP             default nucleus size
  * @param repetitionPenalty default repetition penalty (1 = none)
+ * @param chatFormat       {@code auto}: the checkpoint's own chat template when it has one, else Lawyer LLaMA's
+ *                         {@code ### Human:} format; {@code lawyer-llama}: always the latter
+ * @param enableThinking   the {@code enable_thinking} variable of chat templates that have it (Qwen3): off, so
+ *                         that answers are not preceded by the model's reasoning
  */
 @ConfigurationProperties(prefix = "lawyer.model")
 public record ModelProperties(
@@ -31,7 +36,9 @@ public record ModelProperties(
         @DefaultValue("512") int maxNewTokens,
         @DefaultValue("0.7") double temperature,
         @DefaultValue("0.9") double topP,
-        @DefaultValue("1.1") double repetitionPenalty) {
+        @DefaultValue("1.1") double repetitionPenalty,
+        @DefaultValue(ChatFormats.AUTO) String chatFormat,
+        @DefaultValue("false") boolean enableThinking) {
 
     /** The default model's directory, relative to the working directory: the repository root in the README's run command. */
     public static final String DEFAULT_PATH = "models/default";
@@ -48,5 +55,10 @@ public record ModelProperties(
     /** The generation defaults these properties describe. */
     public GenerationOptions defaultOptions() {
         return new GenerationOptions(maxNewTokens, temperature, 0, topP, repetitionPenalty, null, java.util.List.of());
+    }
+
+    /** The variables chat templates are rendered with. */
+    public java.util.Map<String, Object> templateVariables() {
+        return java.util.Map.of("enable_thinking", enableThinking);
     }
 }

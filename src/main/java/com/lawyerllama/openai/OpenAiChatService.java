@@ -7,7 +7,10 @@ import com.lawyerllama.consult.PromptBuilder;
 import com.lawyerllama.llama.GenerationOptions;
 import com.lawyerllama.llama.GenerationResult;
 import com.lawyerllama.llama.LlamaEngine;
-import com.lawyerllama.llama.PromptFormat;
+import com.lawyerllama.llama.chat.ChatFormat;
+import com.lawyerllama.llama.chat.ChatMessage;
+import com.lawyerllama.llama.chat.ChatTemplateException;
+import com.lawyerllama.system.ServiceUnavailableException;
 import com.lawyerllama.llama.RunningGeneration;
 import com.lawyerllama.llama.TokenListener;
 import com.lawyerllama.llama.remote.RemoteChatModel;
@@ -171,9 +174,22 @@ public class OpenAiChatService {
         if (remote != null) {
             generation = remote.submit(messages, options.withStopStrings(request.stop()), listener);
         } else {
-            List<String> stops = new ArrayList<>(PromptFormat.STOP_STRINGS);
+            // The checkpoint's own chat format: its template, or Lawyer LLaMA's ### Human: turns without one.
+            ChatFormat chat = engine.chatFormat();
+            if (chat == null) {
+                throw new ServiceUnavailableException("no model is loaded", 60);
+            }
+            List<ChatMessage> turns = request.messages().stream()
+                    .map(m -> new ChatMessage(m.role(), m.content())).toList();
+            List<String> stops = new ArrayList<>(chat.stopStrings());
             stops.addAll(request.stop());
-            generation = engine.submit(PromptFormat.render(messages), options.withStopStrings(stops), listener);
+            String prompt;
+            try {
+                prompt = chat.render(turns, true);
+            } catch (ChatTemplateException e) {
+                throw OpenAiException.invalid("messages", e.getMessage());
+            }
+            generation = engine.submit(prompt, options.withStopStrings(stops), listener);
         }
         CompletableFuture<Completion> result = generation.result().thenApply(r -> new Completion(r.text().strip(),
                 r.finishReason() == GenerationResult.FinishReason.LENGTH ? "length" : "stop", r.promptTokens(),

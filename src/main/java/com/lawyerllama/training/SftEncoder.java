@@ -55,15 +55,15 @@ public final class SftEncoder {
 
     public Encoded encode(Example.Dialogue dialogue) {
         Rendered r = render(dialogue);
-        int[] body = tokenizer.encode(r.text(), true);
+        int[] body = tokenizer.encode(r.text(), tokenizer.addsBos());
         int[] ids = new int[body.length + 1];
         System.arraycopy(body, 0, ids, 0, body.length);
         ids[body.length] = tokenizer.eosId();
         boolean[] target = new boolean[ids.length];
         for (int[] span : r.answerSpans()) {
-            int from = commonPrefix(tokenizer.encode(r.text().substring(0, span[0]), true), body);
+            int from = commonPrefix(tokenizer.encode(r.text().substring(0, span[0]), tokenizer.addsBos()), body);
             int to = span[1] == r.text().length() ? body.length
-                    : commonPrefix(tokenizer.encode(r.text().substring(0, span[1]), true), body);
+                    : commonPrefix(tokenizer.encode(r.text().substring(0, span[1]), tokenizer.addsBos()), body);
             for (int i = from; i < to; i++) {
                 target[i] = true;
             }

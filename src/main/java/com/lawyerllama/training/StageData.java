@@ -125,7 +125,7 @@ public final class StageData {
             List<Example> pool = pool(part, validation);
             int index = random.nextInt(pool.size());
             int[] doc = part.tokenCache().computeIfAbsent(cacheKey(index, validation), k -> {
-                int[] body = tokenizer.encode(((Example.Text) pool.get(index)).text(), true);
+                int[] body = tokenizer.encode(((Example.Text) pool.get(index)).text(), tokenizer.addsBos());
                 int[] withEos = java.util.Arrays.copyOf(body, body.length + 1);
                 withEos[body.length] = tokenizer.eosId();
                 return withEos;

@@ -25,6 +25,25 @@ class PromptBuilderTest {
     }
 
     @Test
+    void withACheckpointTemplateTheSameMessagesGoThroughIt() {
+        com.lawyerllama.llama.chat.ChatFormat qwen = com.lawyerllama.llama.chat.ChatFormats.forModel(
+                com.lawyerllama.testsupport.SharedData.path("tokenizers/qwen3"), null, "auto", java.util.Map.of("enable_thinking", false));
+        assertThat(builder.formatFor(qwen)).isSameAs(qwen);
+        PromptBuilder.BuiltPrompt prompt = builder.build(List.of(new PromptBuilder.Exchange("第一问", "第一答")), "第二问", articles,
+                qwen, String::length, 10_000);
+        assertThat(prompt.messages()).extracting(com.lawyerllama.llama.chat.ChatMessage::role)
+                .containsExactly("system", "user", "assistant", "user");
+        assertThat(prompt.text()).isEqualTo("<|im_start|>system\n" + com.lawyerllama.llama.PromptFormat.SYSTEM_PROMPT + "<|im_end|>\n"
+                + "<|im_start|>user\n第一问<|im_end|>\n<|im_start|>assistant\n第一答<|im_end|>\n"
+                + "<|im_start|>user\n第二问\n### 参考法条:\n"
+                + "《民法典》第一千零八十七条：离婚时，夫妻的共同财产由双方协议处理； 协议不成的，由人民法院判决。<|im_end|>\n"
+                + "<|im_start|>assistant\n<think>\n\n</think>\n\n");
+        // without a template of its own, the served model gets the Lawyer LLaMA format with the configured prefixes
+        assertThat(builder.formatFor(new com.lawyerllama.llama.chat.LawyerLlamaFormat()).render(prompt.messages(), true))
+                .isEqualTo(builder.render(List.of(new PromptBuilder.Exchange("第一问", "第一答")), "第二问", articles));
+    }
+
+    @Test
     void trimsTheOldestHistoryFirstToFitTheBudget() {
         List<PromptBuilder.Exchange> history = List.of(new PromptBuilder.Exchange("旧问题", "旧回答".repeat(50)),
                 new PromptBuilder.Exchange("新问题", "新回答"));

@@ -84,7 +84,7 @@ class LlamaConfigurationTest {
 
     @Test
     void aMissingDefaultModelIsNoModelNotAnError() throws Exception {
-        ModelProperties defaults = new ModelProperties(Path.of(ModelProperties.DEFAULT_PATH), 1, 1, 512, 0, 16, 0.7, 0.9, 1.1);
+        ModelProperties defaults = new ModelProperties(Path.of(ModelProperties.DEFAULT_PATH), 1, 1, 512, 0, 16, 0.7, 0.9, 1.1, "auto", false);
         try (LlamaEngine engine = LlamaEngine.fromProperties(defaults, Files.createDirectories(tmp.resolve("elsewhere")))) {
             assertThat(engine.isLoaded()).isFalse();
             assertThat(engine.loadError()).isNull();
@@ -98,7 +98,7 @@ class LlamaConfigurationTest {
         Path copy = workingDirectory.resolve(ModelProperties.DEFAULT_PATH);
         Files.createDirectories(copy.getParent());
         FileSystemUtils.copyRecursively(modelDir, copy);
-        ModelProperties defaults = new ModelProperties(Path.of(ModelProperties.DEFAULT_PATH), 1, 1, 512, 0, 16, 0.7, 0.9, 1.1);
+        ModelProperties defaults = new ModelProperties(Path.of(ModelProperties.DEFAULT_PATH), 1, 1, 512, 0, 16, 0.7, 0.9, 1.1, "auto", false);
         try (LlamaEngine engine = LlamaEngine.fromProperties(defaults, workingDirectory)) {
             assertThat(engine.isLoaded()).isTrue();
             assertThat(engine.path()).isEqualTo(copy);

@@ -124,7 +124,7 @@ class LlamaEngineTest {
 
     @Test
     void withoutAModelTheEngineReportsNotLoaded() {
-        LlamaEngine engine = LlamaEngine.fromProperties(new ModelProperties(null, 1, 1, 512, 0, 16, 0.7, 0.9, 1.1));
+        LlamaEngine engine = LlamaEngine.fromProperties(new ModelProperties(null, 1, 1, 512, 0, 16, 0.7, 0.9, 1.1, "auto", false));
         assertFalse(engine.isLoaded());
         assertEquals(false, engine.describe().get("loaded"));
         assertThrows(ModelNotLoadedException.class, () -> engine.call(new Prompt("hello")));
@@ -133,7 +133,7 @@ class LlamaEngineTest {
     @Test
     void aBrokenModelPathIsReportedNotThrown() {
         LlamaEngine engine = LlamaEngine.fromProperties(
-                new ModelProperties(tmp.resolve("nowhere"), 1, 1, 512, 0, 16, 0.7, 0.9, 1.1));
+                new ModelProperties(tmp.resolve("nowhere"), 1, 1, 512, 0, 16, 0.7, 0.9, 1.1, "auto", false));
         assertFalse(engine.isLoaded());
         assertTrue(engine.loadError() != null && !engine.loadError().isBlank());
     }

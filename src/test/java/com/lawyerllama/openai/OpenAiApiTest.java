@@ -275,7 +275,7 @@ class OpenAiApiTest {
                     "spring.ai.openai.base-url=http://127.0.0.1:" + relay.port() + "/v1",
                     "spring.ai.openai.api-key=" + KEY,
                     "spring.ai.openai.chat.options.model=" + PLAIN_MODEL,
-                    "lawyer.model.remote.read-timeout=3s",
+                    "lawyer.model.remote.read-timeout=10s",
                     "lawyer.model.remote.retry-after-seconds=7").map(a -> "--" + a).toArray(String[]::new));
         }
         relay.mode(TcpRelay.Mode.FORWARD);
@@ -330,10 +330,13 @@ class OpenAiApiTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"planName\":\"tiny\"}")));
         assertThat(training.statusCode()).isEqualTo(409);
         assertThat(training.body()).contains("local engine");
+
+        // Then, in this order (each leaves the upstream busy or unreachable for a while):
+        busyStalledAndStoppedUpstreams();
     }
 
-    @Test
-    void aRemoteServerThatIsBusyStalledOrStoppedBecomes429Or503WithRetryAfter() throws Exception {
+    /** A remote server that is busy, stalled or stopped becomes a 429 or a 503, with Retry-After. */
+    private void busyStalledAndStoppedUpstreams() throws Exception {
         Http remote = new Http(remotePort());
         String question = "{\"question\":\"" + DEPOSIT + "\",\"maxTokens\":8,\"temperature\":0}";
 
@@ -351,7 +354,7 @@ class OpenAiApiTest {
             assertThat(busy.headers().firstValue("Retry-After")).isPresent();
         }
 
-        // Stalled: the server accepts and never answers; the read timeout (3 s) ends the wait.
+        // Stalled: the server accepts and never answers; the read timeout (10 s) ends the wait.
         relay.mode(TcpRelay.Mode.SILENT);
         long start = System.nanoTime();
         HttpResponse<String> slow = remote.postJson("/consult", question);

@@ -63,4 +63,36 @@ public final class TestModels {
         }
         return dir;
     }
+
+    /**
+     * A small Qwen3 (q/k norm, head_dim 32 with hidden 64, GQA 4/2, untied) with random weights and
+     * the real Qwen tokenizer files, chat template included ({@code tokenizers/qwen3}). With
+     * {@code endsTurnAtOnce} its weights are set so that {@code <|im_end|>} is always the likeliest
+     * next token (a constant on the embedding's first axis that only that token's classifier row
+     * reads): the model answers with an empty turn, which shows where generation stops.
+     */
+    public static synchronized Path tinyQwen3(boolean endsTurnAtOnce) {
+        Path dir = Path.of("target", "test-models", endsTurnAtOnce ? "tiny-qwen3-eot" : "tiny-qwen3").toAbsolutePath();
+        if (Files.isRegularFile(dir.resolve("config.json"))) {
+            return dir;
+        }
+        Path tokenizer = SharedData.path("tokenizers/qwen3");
+        LlamaConfig config = new LlamaConfig(64, 128, 2, 4, 2, 32, 1e-6, 1000000.0, null, 4096, 151669, false, 151643,
+                List.of(151645), "float32").withArchitecture(com.lawyerllama.llama.Architecture.QWEN3);
+        try (LlamaModel model = LlamaModel.random(config, 19, Device.cpu(), 4096)) {
+            if (endsTurnAtOnce) {
+                model.parameters().get("model.embed_tokens.weight").set(new ai.djl.ndarray.index.NDIndex(":, 0"), 5f);
+                model.parameters().get("lm_head.weight").set(new ai.djl.ndarray.index.NDIndex("151645, 0"), 10f);
+            }
+            Checkpoints.writeAtomically(dir, tmp -> {
+                model.saveTo(tmp, SafetensorsReader.DType.F32, Long.MAX_VALUE);
+                for (String file : List.of("tokenizer.json", "tokenizer_config.json")) {
+                    Files.copy(tokenizer.resolve(file), tmp.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
 }

@@ -9,14 +9,25 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A Hugging Face {@code tokenizer.json} of the LLaMA kind: a BPE model with merges and byte
- * fallback, a normalizer that prepends '▁' and replaces spaces (or a Metaspace pre-tokenizer),
- * added tokens matched whole in the raw text. Merges apply by rank, lowest first, leftmost on
- * ties. Byte-level BPE (GPT-2, LLaMA-3) is not supported and is refused when loading.
+ * A Hugging Face {@code tokenizer.json} BPE model, of either kind:
+ * <ul>
+ *   <li>the LLaMA kind: merges and byte fallback, a normalizer that prepends '▁' and replaces
+ *       spaces (or a Metaspace pre-tokenizer);</li>
+ *   <li>byte-level (GPT-2, Qwen, LLaMA 3): the text is split by the pre-tokenizer's regex
+ *       ({@code Split}, "Isolated": matches and the gaps between them are words), each word's
+ *       UTF-8 bytes are written in the {@link ByteLevel} alphabet and merged.</li>
+ * </ul>
+ * Added tokens (e.g. {@code <|im_start|>}) are matched whole in the raw text first, longest
+ * first. Merges apply by rank, lowest first, leftmost on ties. Whether a BOS token is added comes
+ * from the post-processor (a template that starts with a special token adds one) unless
+ * {@code tokenizer_config.json} says otherwise ({@link Tokenizers#load}).
  */
 public final class HuggingFaceBpeTokenizer implements Tokenizer {
     private static final char SPACE_MARK = SentencePieceTokenizer.SPACE_MARK;
@@ -30,22 +41,41 @@ public final class HuggingFaceBpeTokenizer implements Tokenizer {
     private final List<AddedToken> addedTokens; // longest first
     private final UnaryOperator<String> normalizer;
     private final Metaspace metaspace; // null when there is no pre-tokenizer
+    private final ByteLevelSplit byteLevel; // null unless the vocabulary is byte-level
+    private final boolean byteLevelDecoder;
+    private final boolean ignoreMerges;
+    private final boolean addsBos;
     private final boolean stripLeadingSpace;
     private final boolean fuseUnknown;
     private final int bosId;
     private final int eosId;
+    /** Words already merged (byte-level): most words of a text recur. */
+    private final Map<String, int[]> wordCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int WORD_CACHE_SIZE = 50_000;
 
     private record Metaspace(char replacement, String prependScheme, boolean split) {
     }
 
+    /** Byte-level pre-tokenization: regex splits applied one after the other, then the byte alphabet. */
+    private record ByteLevelSplit(List<Pattern> splits, boolean addPrefixSpace) {
+    }
+
+    /** GPT-2's split, which a ByteLevel pre-tokenizer with {@code use_regex} applies. */
+    private static final String GPT2_SPLIT = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
     private HuggingFaceBpeTokenizer(Vocabulary vocab, Map<String, Integer> mergeRanks, List<AddedToken> addedTokens,
-                                    UnaryOperator<String> normalizer, Metaspace metaspace, boolean stripLeadingSpace,
-                                    boolean fuseUnknown) {
+                                    UnaryOperator<String> normalizer, Metaspace metaspace, ByteLevelSplit byteLevel,
+                                    boolean byteLevelDecoder, boolean ignoreMerges, boolean addsBos,
+                                    boolean stripLeadingSpace, boolean fuseUnknown) {
         this.vocab = vocab;
         this.mergeRanks = mergeRanks;
         this.addedTokens = addedTokens;
         this.normalizer = normalizer;
         this.metaspace = metaspace;
+        this.byteLevel = byteLevel;
+        this.byteLevelDecoder = byteLevelDecoder;
+        this.ignoreMerges = ignoreMerges;
+        this.addsBos = addsBos;
         this.stripLeadingSpace = stripLeadingSpace;
         this.fuseUnknown = fuseUnknown;
         this.bosId = vocab.id("<s>");
@@ -130,9 +160,97 @@ public final class HuggingFaceBpeTokenizer implements Tokenizer {
             ranks.putIfAbsent(mergeKey(left.length(), left + right), rank++);
         }
         added.sort(Comparator.comparingInt((AddedToken t) -> t.content.length()).reversed());
+        JsonNode pre = root.path("pre_tokenizer");
+        boolean byteLevelPre = isByteLevel(pre);
         return new HuggingFaceBpeTokenizer(vocab, ranks, added, normalizer(root.path("normalizer")),
-                metaspace(root.path("pre_tokenizer")), stripsLeadingSpace(root.path("decoder")),
+                byteLevelPre ? null : metaspace(pre), byteLevelPre ? byteLevelSplit(pre) : null,
+                isByteLevel(root.path("decoder")), model.path("ignore_merges").asBoolean(false),
+                addsBos(root.path("post_processor")), stripsLeadingSpace(root.path("decoder")),
                 model.path("fuse_unk").asBoolean(false));
+    }
+
+    /** Whether a pre-tokenizer or decoder is, or contains, ByteLevel. */
+    private static boolean isByteLevel(JsonNode node) {
+        String type = node.path("type").asString("");
+        if (type.equals("ByteLevel")) {
+            return true;
+        }
+        if (type.equals("Sequence")) {
+            for (JsonNode step : node.has("pretokenizers") ? node.path("pretokenizers") : node.path("decoders")) {
+                if (isByteLevel(step)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** A ByteLevel pre-tokenizer alone, or a Sequence of regex Splits ending in one. */
+    private static ByteLevelSplit byteLevelSplit(JsonNode node) {
+        List<JsonNode> steps = new ArrayList<>();
+        if (node.path("type").asString().equals("Sequence")) {
+            node.path("pretokenizers").forEach(steps::add);
+        } else {
+            steps.add(node);
+        }
+        List<Pattern> splits = new ArrayList<>();
+        boolean addPrefixSpace = false;
+        for (int i = 0; i < steps.size(); i++) {
+            JsonNode step = steps.get(i);
+            String type = step.path("type").asString();
+            if (type.equals("Split")) {
+                if (!step.path("pattern").has("Regex") && !step.path("pattern").has("String")) {
+                    throw new IllegalArgumentException("a Split pre-tokenizer needs a Regex or String pattern");
+                }
+                String behavior = step.path("behavior").asString("Isolated");
+                if (!behavior.equals("Isolated") || step.path("invert").asBoolean(false)) {
+                    throw new IllegalArgumentException("unsupported Split pre-tokenizer (behavior " + behavior
+                            + ", invert " + step.path("invert").asBoolean(false) + "; only Isolated, not inverted)");
+                }
+                splits.add(step.path("pattern").has("Regex") ? regex(step.path("pattern").path("Regex").asString())
+                        : Pattern.compile(Pattern.quote(step.path("pattern").path("String").asString())));
+            } else if (type.equals("ByteLevel") && i == steps.size() - 1) {
+                if (step.path("use_regex").asBoolean(true)) {
+                    splits.add(regex(GPT2_SPLIT));
+                }
+                addPrefixSpace = step.path("add_prefix_space").asBoolean(false);
+            } else {
+                throw new IllegalArgumentException("unsupported byte-level pre_tokenizer step " + type
+                        + " (supported: Split with a regex, then ByteLevel)");
+            }
+        }
+        return new ByteLevelSplit(List.copyOf(splits), addPrefixSpace);
+    }
+
+    /**
+     * A tokenizers (Oniguruma) regex as a Java pattern: the syntax these tokenizers use is
+     * Java's too; Unicode classes make \s, \w and case-insensitivity Unicode-aware as there.
+     */
+    private static Pattern regex(String pattern) {
+        try {
+            return Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("unsupported pre_tokenizer regex " + pattern + ": " + e.getDescription());
+        }
+    }
+
+    /** Whether the post-processor adds a BOS: a template whose single sequence starts with a special token. */
+    private static boolean addsBos(JsonNode node) {
+        String type = node.path("type").asString("");
+        if (type.equals("Sequence")) {
+            for (JsonNode step : node.path("processors")) {
+                if (addsBos(step)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (type.equals("TemplateProcessing")) {
+            JsonNode single = node.path("single");
+            return single.isArray() && !single.isEmpty() && single.get(0).has("SpecialToken");
+        }
+        // No post-processor: a LLaMA-style (SentencePiece) tokenizer.json keeps LLaMA's BOS; a byte-level one adds none.
+        return node.isMissingNode() || node.isNull();
     }
 
     private static String mergeKey(int leftLength, String merged) {
@@ -247,6 +365,10 @@ public final class HuggingFaceBpeTokenizer implements Tokenizer {
     /** @param atTextStart whether the segment starts the text (Metaspace's "first" prepend scheme) */
     private void encodeSegment(String segment, boolean atTextStart, Vocabulary.IntList out) {
         String s = normalizer.apply(segment);
+        if (byteLevel != null) {
+            encodeByteLevel(s, out);
+            return;
+        }
         if (metaspace == null) {
             encodeWord(s, out);
             return;
@@ -271,9 +393,58 @@ public final class HuggingFaceBpeTokenizer implements Tokenizer {
         encodeWord(s.substring(wordStart), out);
     }
 
+    private void encodeByteLevel(String s, Vocabulary.IntList out) {
+        if (byteLevel.addPrefixSpace && !s.isEmpty() && s.charAt(0) != ' ') {
+            s = " " + s;
+        }
+        List<String> words = List.of(s);
+        for (Pattern split : byteLevel.splits) {
+            List<String> finer = new ArrayList<>();
+            for (String word : words) {
+                Matcher m = split.matcher(word);
+                int last = 0;
+                while (m.find()) {
+                    if (m.start() > last) {
+                        finer.add(word.substring(last, m.start()));
+                    }
+                    if (m.end() > m.start()) {
+                        finer.add(m.group());
+                    }
+                    last = m.end();
+                }
+                if (last < word.length()) {
+                    finer.add(word.substring(last));
+                }
+            }
+            words = finer;
+        }
+        for (String word : words) {
+            int[] ids = wordCache.get(word);
+            if (ids == null) {
+                Vocabulary.IntList merged = new Vocabulary.IntList();
+                encodeWord(ByteLevel.encode(word), merged);
+                ids = merged.toArray();
+                if (wordCache.size() >= WORD_CACHE_SIZE) {
+                    wordCache.clear();
+                }
+                wordCache.put(word, ids);
+            }
+            for (int id : ids) {
+                out.add(id);
+            }
+        }
+    }
+
     private void encodeWord(String word, Vocabulary.IntList out) {
         if (word.isEmpty()) {
             return;
+        }
+        if (ignoreMerges) {
+            int whole = vocab.id(word);
+            if (whole >= 0) {
+                out.add(whole);
+                return;
+            }
         }
         int[] bounds = BigramMerge.segment(word, (s, start, mid, end) -> {
             Integer rank = mergeRanks.get(mergeKey(mid - start, s.substring(start, end)));
@@ -300,12 +471,21 @@ public final class HuggingFaceBpeTokenizer implements Tokenizer {
 
     @Override
     public String decode(int[] ids) {
-        return PieceDecoder.decodeAll(vocab, stripLeadingSpace, "\u2047", ids);
+        return PieceDecoder.decodeAll(newDecoder(), ids);
     }
 
     @Override
     public StreamingDecoder streamingDecoder() {
-        return new PieceDecoder(vocab, stripLeadingSpace, "\u2047");
+        return newDecoder();
+    }
+
+    private PieceDecoder newDecoder() {
+        return new PieceDecoder(vocab, stripLeadingSpace, "\u2047", byteLevelDecoder);
+    }
+
+    @Override
+    public boolean addsBos() {
+        return addsBos;
     }
 
     @Override

@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Turns ids back into text the way SentencePiece does: control tokens produce nothing, byte
  * tokens are gathered into UTF-8, '▁' becomes a space, and the space of the dummy prefix is
- * dropped from the first piece of the sequence.
+ * dropped from the first piece of the sequence. For a byte-level vocabulary (GPT-2, Qwen) each
+ * character of a piece stands for one byte instead (see {@link ByteLevel}).
  */
 final class PieceDecoder implements Tokenizer.StreamingDecoder {
     private static final char SPACE_MARK = '\u2581';
@@ -16,17 +17,26 @@ final class PieceDecoder implements Tokenizer.StreamingDecoder {
     private final Vocabulary vocab;
     private final boolean stripLeadingSpace;
     private final String unkSurface;
+    private final boolean byteLevel;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private boolean atStart = true;
 
     PieceDecoder(Vocabulary vocab, boolean stripLeadingSpace, String unkSurface) {
+        this(vocab, stripLeadingSpace, unkSurface, false);
+    }
+
+    PieceDecoder(Vocabulary vocab, boolean stripLeadingSpace, String unkSurface, boolean byteLevel) {
         this.vocab = vocab;
         this.stripLeadingSpace = stripLeadingSpace;
         this.unkSurface = unkSurface;
+        this.byteLevel = byteLevel;
     }
 
     static String decodeAll(Vocabulary vocab, boolean stripLeadingSpace, String unkSurface, int[] ids) {
-        PieceDecoder decoder = new PieceDecoder(vocab, stripLeadingSpace, unkSurface);
+        return decodeAll(new PieceDecoder(vocab, stripLeadingSpace, unkSurface), ids);
+    }
+
+    static String decodeAll(PieceDecoder decoder, int[] ids) {
         StringBuilder text = new StringBuilder();
         for (int id : ids) {
             decoder.appendBytes(id);
@@ -62,15 +72,31 @@ final class PieceDecoder implements Tokenizer.StreamingDecoder {
             }
             case BYTE -> pending.write(Vocabulary.byteValue(vocab.pieces[id]));
             case UNKNOWN -> pending.writeBytes(unkSurface.getBytes(StandardCharsets.UTF_8));
-            default -> {
-                String text = vocab.pieces[id].replace(SPACE_MARK, ' ');
-                if (atStart && stripLeadingSpace && text.startsWith(" ")) {
-                    text = text.substring(1);
+            case NORMAL -> {
+                if (byteLevel) {
+                    ByteLevel.decode(vocab.pieces[id], pending);
+                } else {
+                    appendText(vocab.pieces[id]);
                 }
-                pending.writeBytes(text.getBytes(StandardCharsets.UTF_8));
+            }
+            default -> {
+                if (byteLevel) {
+                    pending.writeBytes(vocab.pieces[id].getBytes(StandardCharsets.UTF_8)); // an added token, as written
+                } else {
+                    appendText(vocab.pieces[id]);
+                }
             }
         }
         atStart = false;
+    }
+
+    /** A SentencePiece-style piece: '▁' is a space, and the dummy prefix's space goes at the start. */
+    private void appendText(String piece) {
+        String text = piece.replace(SPACE_MARK, ' ');
+        if (atStart && stripLeadingSpace && text.startsWith(" ")) {
+            text = text.substring(1);
+        }
+        pending.writeBytes(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The length of the longest prefix that does not end inside a UTF-8 sequence still missing bytes. */

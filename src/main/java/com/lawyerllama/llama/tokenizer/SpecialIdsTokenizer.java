@@ -1,15 +1,22 @@
 package com.lawyerllama.llama.tokenizer;
 
-/** A tokenizer whose BOS/EOS ids come from a model directory's config files instead of its own file. */
+/** A tokenizer whose BOS/EOS ids (and whether BOS is added) come from a model directory's config files instead of its own file. */
 final class SpecialIdsTokenizer implements Tokenizer {
     private final Tokenizer delegate;
     private final int bosId;
     private final int eosId;
+    private final boolean addsBos;
 
-    SpecialIdsTokenizer(Tokenizer delegate, int bosId, int eosId) {
+    SpecialIdsTokenizer(Tokenizer delegate, int bosId, int eosId, boolean addsBos) {
         this.delegate = delegate instanceof SpecialIdsTokenizer s ? s.delegate : delegate;
         this.bosId = bosId;
         this.eosId = eosId;
+        this.addsBos = addsBos;
+    }
+
+    @Override
+    public boolean addsBos() {
+        return addsBos;
     }
 
     Tokenizer delegate() {

@@ -12,6 +12,14 @@ public interface Tokenizer {
     /** Encodes text without adding BOS or EOS (SentencePiece's leading-space convention applies). */
     int[] encode(String text);
 
+    /**
+     * Whether the model's text starts with BOS, as its tokenizer files say (LLaMA: yes; Qwen: no).
+     * Callers that encode a whole prompt or document pass this to {@link #encode(String, boolean)}.
+     */
+    default boolean addsBos() {
+        return true;
+    }
+
     /** Encodes with a BOS id first when {@code addBos}. */
     default int[] encode(String text, boolean addBos) {
         int[] ids = encode(text);

@@ -216,10 +216,14 @@ public final class Tokenizers {
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value);
     }
 
-    /** Applies BOS/EOS named in tokenizer_config.json, else given as ids in config.json. */
+    /**
+     * Applies BOS/EOS named in tokenizer_config.json, else given as ids in config.json, and
+     * tokenizer_config.json's {@code add_bos_token} when it is there.
+     */
     private static Tokenizer withConfiguredSpecialIds(Tokenizer tokenizer, Path dir) {
         int bos = tokenizer.bosId();
         int eos = tokenizer.eosId();
+        boolean addsBos = tokenizer.addsBos();
         if (dir == null) {
             return tokenizer;
         }
@@ -232,11 +236,14 @@ public final class Tokenizers {
         if (tokenizerConfig != null) {
             bos = idOfToken(tokenizer, tokenizerConfig.path("bos_token"), bos);
             eos = idOfToken(tokenizer, tokenizerConfig.path("eos_token"), eos);
+            if (tokenizerConfig.path("add_bos_token").isBoolean()) {
+                addsBos = tokenizerConfig.path("add_bos_token").asBoolean();
+            }
         }
-        if (bos == tokenizer.bosId() && eos == tokenizer.eosId()) {
+        if (bos == tokenizer.bosId() && eos == tokenizer.eosId() && addsBos == tokenizer.addsBos()) {
             return tokenizer;
         }
-        return new SpecialIdsTokenizer(tokenizer, bos, eos);
+        return new SpecialIdsTokenizer(tokenizer, bos, eos, addsBos);
     }
 
     private static JsonNode readJson(Path file) {

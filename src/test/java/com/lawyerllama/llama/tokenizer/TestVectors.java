@@ -19,8 +19,17 @@ record TestVectors(List<String> inputs, List<int[]> expected) {
     static final String DIR = "tokenizers/llama-spm-gguf-testvectors/";
 
     static TestVectors llamaSpm() throws IOException {
-        String inp = Files.readString(SharedData.path(DIR + "ggml-vocab-llama-spm.gguf.inp"), StandardCharsets.UTF_8);
-        String out = Files.readString(SharedData.path(DIR + "ggml-vocab-llama-spm.gguf.out"), StandardCharsets.UTF_8);
+        return read(DIR + "ggml-vocab-llama-spm.gguf", 46);
+    }
+
+    /** llama.cpp's vectors for the Qwen2 vocabulary (the same byte-level BPE as Qwen2.5 and Qwen3). */
+    static TestVectors qwen2() throws IOException {
+        return read("tokenizers/qwen3/ggml-vocab-qwen2.gguf", 46);
+    }
+
+    private static TestVectors read(String prefix, int count) throws IOException {
+        String inp = Files.readString(SharedData.path(prefix + ".inp"), StandardCharsets.UTF_8);
+        String out = Files.readString(SharedData.path(prefix + ".out"), StandardCharsets.UTF_8);
         String separator = "\n__ggml_vocab_test__\n";
         assertThat(inp).endsWith(separator);
         List<String> inputs = Arrays.asList(inp.substring(0, inp.length() - separator.length()).split(separator, -1));
@@ -29,8 +38,8 @@ record TestVectors(List<String> inputs, List<int[]> expected) {
             expected.add(line.isBlank() ? new int[0] : Arrays.stream(line.trim().split(" ")).mapToInt(Integer::parseInt).toArray());
         }
         assertThat(expected.remove(expected.size() - 1)).isEmpty(); // the final newline
-        assertThat(inputs).hasSize(46);
-        assertThat(expected).hasSize(46);
+        assertThat(inputs).hasSize(count);
+        assertThat(expected).hasSize(count);
         return new TestVectors(inputs, expected);
     }
 }
