@@ -43,7 +43,9 @@ public class RequestBodyLimitFilter extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String method = request.getMethod();
-        return !("POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method) || "DELETE".equals(method));
+        return !("POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method) || "DELETE".equals(method))
+                // /v1 (the OpenAI-compatible API) has its own limit and answers in its protocol's error shape.
+                || request.getRequestURI().startsWith("/v1/");
     }
 
     @Override
