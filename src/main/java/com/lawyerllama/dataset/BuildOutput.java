@@ -136,8 +136,9 @@ final class BuildOutput implements AutoCloseable {
     }
 
     private static void checkRecipe(Path output, Map<String, Object> stored, Map<String, Object> recipe) {
-        Map<?, ?> storedRecipe = JSON.convertValue(JSON.valueToTree(stored), Map.class);
-        Map<?, ?> wanted = JSON.convertValue(JSON.valueToTree(recipe), Map.class);
+        // Compared as JSON text read back, so that 1234 stored and 1234L given are the same value.
+        JsonNode storedRecipe = JSON.readTree(JSON.writeValueAsString(stored));
+        JsonNode wanted = JSON.readTree(JSON.writeValueAsString(recipe));
         if (!storedRecipe.equals(wanted)) {
             throw new Conflict(output + " was built with other settings; continue it with the same ones or choose "
                     + "another output. Stored: " + storedRecipe + "; now: " + wanted);

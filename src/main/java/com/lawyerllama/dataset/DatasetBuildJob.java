@@ -25,9 +25,4 @@ public record DatasetBuildJob(String id, BuildSettings settings, String teacherB
     DatasetBuildJob with(String newState, BuildReport newReport, String newError) {
         return new DatasetBuildJob(id, settings, teacherBaseUrl, teacherModel, resumable, newState, createdAt, Instant.now(), newReport, newError);
     }
-
-    /** Fraction of the questions done, 0..1. */
-    public double progress() {
-        return report == null || report.questions() == 0 ? 0 : (double) report.processed() / report.questions();
-    }
 }

@@ -54,7 +54,7 @@ class DatasetBuildGateTest {
     /** Cites the first article it was given, at length: what a good teacher answer looks like to the gate. */
     static String goodAnswer(List<OpenAiStub.Message> messages) {
         List<String> given = OpenAiStub.givenArticles(messages);
-        return "根据" + OpenAiStub.citation(given.get(0)) + "的规定，" + LONG;
+        return given.isEmpty() ? LONG : "根据" + OpenAiStub.citation(given.get(0)) + "的规定，" + LONG;
     }
 
     static String question(List<OpenAiStub.Message> messages) {
