@@ -17,9 +17,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A canned upstream speaking the OpenAI chat-completions protocol on loopback ({@code POST
- * /v1/chat/completions}, non-streaming), for what a real model's text cannot be steered to do: cite
- * a fabricated article, answer 429 or 400. Each request's messages go to the responder.
+ * A minimal server of the OpenAI chat-completions protocol on loopback ({@code POST
+ * /v1/chat/completions}, non-streaming). Each request's messages go to the responder: canned
+ * replies for what a real model's text cannot be steered to do (cite a fabricated article, answer
+ * 429 or 400), or a real model's generation.
  */
 final class OpenAiStub implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -29,13 +30,14 @@ final class OpenAiStub implements AutoCloseable {
     }
 
     /** What to answer: a completion ({@code status} 200) or an error with that status. */
-    record Reply(int status, String content, String finishReason) {
+    record Reply(int status, String content, String finishReason, int promptTokens, int completionTokens) {
+        /** Token counts: the characters (a canned reply has no tokenizer). */
         static Reply ok(String content) {
-            return new Reply(200, content, "stop");
+            return new Reply(200, content, "stop", -1, -1);
         }
 
         static Reply error(int status) {
-            return new Reply(status, null, null);
+            return new Reply(status, null, null, -1, -1);
         }
     }
 
@@ -71,9 +73,10 @@ final class OpenAiStub implements AutoCloseable {
                 choice.put("index", 0);
                 choice.putObject("message").put("role", "assistant").put("content", reply.content());
                 choice.put("finish_reason", reply.finishReason());
-                int prompt = messages.stream().mapToInt(m -> m.content().length()).sum();
-                out.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", reply.content().length())
-                        .put("total_tokens", prompt + reply.content().length());
+                int prompt = reply.promptTokens() >= 0 ? reply.promptTokens() : messages.stream().mapToInt(m -> m.content().length()).sum();
+                int completion = reply.completionTokens() >= 0 ? reply.completionTokens() : reply.content().length();
+                out.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion)
+                        .put("total_tokens", prompt + completion);
                 send(exchange, 200, JSON.writeValueAsString(out));
             } catch (RuntimeException e) {
                 e.printStackTrace();
