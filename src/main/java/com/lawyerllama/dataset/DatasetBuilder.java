@@ -237,7 +237,9 @@ public class DatasetBuilder {
             return failure.getClass().getSimpleName() + ": " + failure.getMessage() + where;
         }
 
-        private Result end(State state, BuildReport report, String error) {
+        private Result end(State state, BuildReport committed, String error) {
+            // The teacher's counts include the calls of a chunk that was not kept.
+            BuildReport report = report(committed.processed(), committed.written(), committed.rejected());
             Map<String, Object> summary = new java.util.LinkedHashMap<>();
             summary.put("state", state.name().toLowerCase(java.util.Locale.ROOT));
             summary.put("error", error);

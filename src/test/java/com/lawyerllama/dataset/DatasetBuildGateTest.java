@@ -234,4 +234,35 @@ class DatasetBuildGateTest {
         assertThat(record.get("distractor").get("replaced").asString()).isEqualTo(retrieved.get(2));
         assertThat(laws).containsAll(retrieved.subList(0, 2));
     }
+
+    @Test
+    void aTeacherThatIsDownFailsTheBuildAfterTheConfiguredTimeAndAWrongKeyAtOnceKeepingNothingOfTheChunk(@TempDir Path tmp)
+            throws Exception {
+        Path questions = tmp.resolve("questions.jsonl");
+        Files.writeString(questions, "{\"question\": \"" + WAGES + "\"}\n{\"question\": \"" + ACCIDENT + "\"}\n");
+        BuildSettings s = settings(questions, tmp.resolve("down.json"), BuildSettings.SINGLE);
+        BuildSettings briefOutage = new BuildSettings(s.input(), s.format(), s.output(), s.kind(), 2, 2, 0.0, s.seed(),
+                s.minAnswerChars(), true, true, s.nearDuplicateThreshold(), s.maxQuestionChars(), 0, s.chunkSize(),
+                s.concurrency(), s.temperature(), s.maxTokens(), 0, 2, Duration.ofMillis(100), Duration.ofSeconds(6), null, null);
+        try (OpenAiStub stub = new OpenAiStub(m -> OpenAiStub.Reply.error(503))) {
+            DatasetBuilder.Result result = builder.build(briefOutage,
+                    new OpenAiTeacher(stub.baseUrl(), "", "canned", Duration.ofSeconds(10)), DatasetBuilder.Listener.NONE, () -> false);
+            assertThat(result.state()).isEqualTo(DatasetBuilder.State.FAILED);
+            assertThat(result.error()).contains("has answered nothing for 6 s", "0 of 2 questions were done");
+            assertThat(stub.requests.get()).as("retried past maxAttempts while nothing answered").isGreaterThan(4);
+            assertThat(result.report().requests()).isEqualTo(stub.requests.get());
+            assertThat(result.report().retries()).isPositive();
+        }
+        assertThat(JSON.readTree(Files.readString(tmp.resolve("down.json")))).isEmpty();
+        assertThat(Files.readString(BuildOutput.sibling(tmp.resolve("down.json"), ".rejects.jsonl"))).isEmpty();
+
+        try (OpenAiStub stub = new OpenAiStub(m -> OpenAiStub.Reply.error(401))) {
+            BuildSettings wrongKey = settings(questions, tmp.resolve("key.json"), BuildSettings.SINGLE);
+            DatasetBuilder.Result result = builder.build(wrongKey,
+                    new OpenAiTeacher(stub.baseUrl(), "wrong", "canned", Duration.ofSeconds(10)), DatasetBuilder.Listener.NONE, () -> false);
+            assertThat(result.state()).isEqualTo(DatasetBuilder.State.FAILED);
+            assertThat(result.error()).contains("refused the build", "401");
+            assertThat(stub.requests.get()).isLessThanOrEqualTo(2);
+        }
+    }
 }

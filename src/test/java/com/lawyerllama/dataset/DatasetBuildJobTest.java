@@ -106,7 +106,7 @@ class DatasetBuildJobTest {
         Files.writeString(jobs.outputDir().resolve(name + ".jsonl"), jsonl(QUESTIONS.subList(0, 5)));
         try (OpenAiStub stub = new OpenAiStub(slowGoodTeacher(800))) {
             String body = """
-                    {"input": "%s.jsonl", "output": "%s.json", "chunkSize": 1, "concurrency": 1, "requestsPerMinute": 0,
+                    {"input": "%s.jsonl", "output": "%s.json", "chunkSize": 1, "concurrency": 1, "requestsPerMinute": 0, "unreachableAfterSeconds": 5,
                      "teacher": {"baseUrl": "%s", "model": "canned"}}""".formatted(name, name, stub.baseUrl());
 
             assertThat(post("/admin/datasets/build", body, false).statusCode()).isEqualTo(401);
