@@ -23,12 +23,19 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A bounded load test of {@code POST /consult} on a running service (loopback only): a fixed
- * number of concurrent clients for a fixed time. Prints throughput, latency percentiles, errors
- * by status, and the service's own overhead: everything except retrieval and model time.
+ * A bounded load test of the consultation on running services (loopback only): a fixed number of
+ * concurrent clients for a fixed time, over one or more targets: {@code POST /consult}
+ * ({@code --api consult}) or the OpenAI-compatible {@code POST /v1/chat/completions} with the
+ * consultation model ({@code --api openai}), on {@code --port}, and any {@code --compare api:port}
+ * beside it (for example the OpenAI API against /consult on the same service, or a service whose
+ * answering model is remote against its upstream). Requests to the targets are interleaved, so
+ * that each sees the same load and the same machine. Prints, per target, throughput, latency
+ * percentiles and errors by status, the difference of each target's mean latency from the first's,
+ * and, for {@code /consult}, the service's own overhead: everything except retrieval and model time.
  */
 @Command(name = "bench-consult", mixinStandardHelpOptions = true,
-        description = "Load-tests POST /consult on a running service on this machine and prints the numbers.")
+        description = "Load-tests the consultation (POST /consult or POST /v1/chat/completions) on running services "
+                + "on this machine and prints the numbers.")
 public final class BenchConsultCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final List<String> QUESTIONS = List.of(
@@ -42,6 +49,20 @@ public final class BenchConsultCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Port of the service on 127.0.0.1 (default 8080).")
     int port;
 
+    @Option(names = "--api", defaultValue = "consult",
+            description = "consult (POST /consult) or openai (POST /v1/chat/completions, model --model); default consult.")
+    String api;
+
+    @Option(names = "--compare", description = "Another target, api:port (e.g. openai:8080 or consult:8081), run "
+            + "interleaved with the first; repeatable.")
+    List<String> compare = new ArrayList<>();
+
+    @Option(names = "--model", defaultValue = "lawyer-llama-rag", description = "The /v1 model (default lawyer-llama-rag).")
+    String model;
+
+    @Option(names = "--api-key", description = "Bearer key for /v1 (lawyer.openai.api-keys), if the service wants one.")
+    String apiKey;
+
     @Option(names = "--concurrency", defaultValue = "4", description = "Concurrent clients (1-64).")
     int concurrency;
 
@@ -51,7 +72,13 @@ public final class BenchConsultCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "32", description = "maxTokens per answer.")
     int maxTokens;
 
-    private record Sample(int status, double latencyMs, long retrievalMs, long generationMs, long serviceTotalMs) {
+    private record Target(String api, int port) {
+        String label() {
+            return api + "@" + port;
+        }
+    }
+
+    private record Sample(int target, int status, double latencyMs, long retrievalMs, long generationMs) {
     }
 
     @Override
@@ -59,35 +86,33 @@ public final class BenchConsultCommand implements Callable<Integer> {
         if (concurrency < 1 || concurrency > 64 || durationSeconds < 1 || durationSeconds > 600) {
             throw new UsageException("--concurrency must be 1-64 and --duration 1-600 seconds");
         }
+        List<Target> targets = new ArrayList<>();
+        targets.add(target(api, port));
+        for (String other : compare) {
+            String[] parts = other.split(":");
+            if (parts.length != 2) {
+                throw new UsageException("--compare takes api:port, e.g. openai:8080");
+            }
+            try {
+                targets.add(target(parts[0], Integer.parseInt(parts[1])));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--compare takes api:port, e.g. openai:8080");
+            }
+        }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        URI uri = URI.create("http://127.0.0.1:" + port + "/consult");
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds);
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         long started = System.nanoTime();
+        java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
         for (int c = 0; c < concurrency; c++) {
-            int worker = c;
             pool.submit(() -> {
-                for (int i = worker; System.nanoTime() < deadline; i += concurrency) {
-                    String body = JSON.writeValueAsString(Map.of("question", QUESTIONS.get(i % QUESTIONS.size()),
-                            "maxTokens", maxTokens, "temperature", 0));
-                    long t0 = System.nanoTime();
-                    try {
-                        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri)
-                                        .timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json")
-                                        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
-                                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                        double latency = (System.nanoTime() - t0) / 1e6;
-                        if (response.statusCode() == 200) {
-                            JsonNode timings = JSON.readTree(response.body()).path("timings");
-                            samples.add(new Sample(200, latency, timings.path("retrievalMs").asLong(),
-                                    timings.path("generationMs").asLong(), timings.path("totalMs").asLong()));
-                        } else {
-                            samples.add(new Sample(response.statusCode(), latency, 0, 0, 0));
-                        }
-                    } catch (Exception e) {
-                        samples.add(new Sample(-1, (System.nanoTime() - t0) / 1e6, 0, 0, 0));
-                    }
+                while (System.nanoTime() < deadline) {
+                    // Request n goes to target n mod targets: every question reaches every target, in turn.
+                    long n = next.getAndIncrement();
+                    int t = (int) (n % targets.size());
+                    String question = QUESTIONS.get((int) ((n / targets.size()) % QUESTIONS.size()));
+                    samples.add(once(client, t, targets.get(t), question));
                 }
                 return null;
             });
@@ -96,25 +121,72 @@ public final class BenchConsultCommand implements Callable<Integer> {
         pool.awaitTermination(durationSeconds + 600L, TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - started) / 1e9;
 
-        List<Sample> ok = samples.stream().filter(s -> s.status() == 200).toList();
-        Map<Integer, Integer> errors = new TreeMap<>();
-        samples.stream().filter(s -> s.status() != 200).forEach(s -> errors.merge(s.status(), 1, Integer::sum));
-        List<Double> latencies = ok.stream().map(Sample::latencyMs).sorted().toList();
-        double totalLatency = ok.stream().mapToDouble(Sample::latencyMs).sum();
-        double retrieval = ok.stream().mapToDouble(Sample::retrievalMs).sum();
-        double model = ok.stream().mapToDouble(Sample::generationMs).sum();
-        double overhead = totalLatency - retrieval - model;
-        System.out.printf("consultations: %d ok, %d errors %s in %.1f s at concurrency %d (maxTokens %d)%n",
-                ok.size(), samples.size() - ok.size(), errors.isEmpty() ? "" : errors, elapsed, concurrency, maxTokens);
-        System.out.printf("throughput: %.2f consultations/s%n", ok.size() / elapsed);
-        System.out.printf("latency ms: p50 %.0f, p90 %.0f, p99 %.0f, max %.0f%n", Percentiles.of(latencies, 0.5),
-                Percentiles.of(latencies, 0.9), Percentiles.of(latencies, 0.99), Percentiles.of(latencies, 1.0));
-        if (!ok.isEmpty()) {
-            System.out.printf("share of latency: retrieval %.1f%%, model %.1f%%, service overhead %.1f%% "
-                            + "(everything else: HTTP, queueing for a model slot, prompt, citation check, storing the turn)%n",
-                    100 * retrieval / totalLatency, 100 * model / totalLatency, 100 * overhead / totalLatency);
+        System.out.printf("bench-consult: %d target(s) interleaved for %.1f s at concurrency %d, maxTokens %d%n",
+                targets.size(), elapsed, concurrency, maxTokens);
+        double firstMean = Double.NaN;
+        for (int t = 0; t < targets.size(); t++) {
+            int index = t;
+            List<Sample> mine = samples.stream().filter(s -> s.target() == index).toList();
+            List<Sample> ok = mine.stream().filter(s -> s.status() == 200).toList();
+            Map<Integer, Integer> errors = new TreeMap<>();
+            mine.stream().filter(s -> s.status() != 200).forEach(s -> errors.merge(s.status(), 1, Integer::sum));
+            List<Double> latencies = ok.stream().map(Sample::latencyMs).sorted().toList();
+            double totalLatency = ok.stream().mapToDouble(Sample::latencyMs).sum();
+            double mean = ok.isEmpty() ? Double.NaN : totalLatency / ok.size();
+            System.out.printf("%s: %d ok, %d errors %s; %.2f consultations/s%n", targets.get(t).label(), ok.size(),
+                    mine.size() - ok.size(), errors.isEmpty() ? "" : errors, ok.size() / elapsed);
+            System.out.printf("  latency ms: mean %.1f, p50 %.0f, p90 %.0f, p99 %.0f, max %.0f%n", mean,
+                    Percentiles.of(latencies, 0.5), Percentiles.of(latencies, 0.9), Percentiles.of(latencies, 0.99),
+                    Percentiles.of(latencies, 1.0));
+            if (t == 0) {
+                firstMean = mean;
+            } else {
+                System.out.printf("  mean vs %s: %+.1f ms (%+.2f%%)%n", targets.get(0).label(), mean - firstMean,
+                        100 * (mean - firstMean) / firstMean);
+            }
+            if (!ok.isEmpty() && "consult".equals(targets.get(t).api())) {
+                double retrieval = ok.stream().mapToDouble(Sample::retrievalMs).sum();
+                double model = ok.stream().mapToDouble(Sample::generationMs).sum();
+                double overhead = totalLatency - retrieval - model;
+                System.out.printf("  share of latency: retrieval %.1f%%, model %.1f%%, service overhead %.1f%% "
+                                + "(everything else: HTTP, queueing for a model slot, prompt, citation check, storing the turn)%n",
+                        100 * retrieval / totalLatency, 100 * model / totalLatency, 100 * overhead / totalLatency);
+            }
         }
         return 0;
     }
 
+    private static Target target(String api, int port) {
+        if (!"consult".equals(api) && !"openai".equals(api)) {
+            throw new UsageException("--api is consult or openai, not " + api);
+        }
+        return new Target(api, port);
+    }
+
+    private Sample once(HttpClient client, int index, Target target, String question) {
+        boolean openai = "openai".equals(target.api());
+        String body = openai
+                ? JSON.writeValueAsString(Map.of("model", model, "max_tokens", maxTokens, "temperature", 0,
+                        "messages", List.of(Map.of("role", "user", "content", question))))
+                : JSON.writeValueAsString(Map.of("question", question, "maxTokens", maxTokens, "temperature", 0));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port()
+                        + (openai ? "/v1/chat/completions" : "/consult")))
+                .timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        if (openai && apiKey != null) {
+            request.header("Authorization", "Bearer " + apiKey);
+        }
+        long t0 = System.nanoTime();
+        try {
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            double latency = (System.nanoTime() - t0) / 1e6;
+            if (response.statusCode() != 200) {
+                return new Sample(index, response.statusCode(), latency, 0, 0);
+            }
+            JsonNode timings = JSON.readTree(response.body()).path("timings");
+            return new Sample(index, 200, latency, timings.path("retrievalMs").asLong(), timings.path("generationMs").asLong());
+        } catch (Exception e) {
+            return new Sample(index, -1, (System.nanoTime() - t0) / 1e6, 0, 0);
+        }
+    }
 }

@@ -7,10 +7,12 @@ import java.util.List;
  *
  * @param articlesUnavailable true when retrieval was down and the model answered without articles
  *                            ({@code lawyer.consult.answer-without-articles})
+ * @param finishReason        why the answer ended: {@code stop} (the model finished) or {@code length}
+ *                            (maxTokens or the context was reached)
  */
 public record ConsultResponse(String conversationId, String answer, List<ArticleRef> articles,
                               List<CitationCheck> citations, Usage usage, Timings timings,
-                              Boolean articlesUnavailable) {
+                              Boolean articlesUnavailable, String finishReason) {
 
     /** A reference article given to the model. */
     public record ArticleRef(String id, String law, String article, String text, Double score) {

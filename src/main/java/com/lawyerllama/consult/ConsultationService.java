@@ -3,6 +3,10 @@ package com.lawyerllama.consult;
 import com.lawyerllama.llama.GenerationOptions;
 import com.lawyerllama.llama.GenerationResult;
 import com.lawyerllama.llama.LlamaEngine;
+import com.lawyerllama.llama.PromptFormat;
+import com.lawyerllama.llama.RunningGeneration;
+import com.lawyerllama.llama.TokenListener;
+import com.lawyerllama.llama.remote.RemoteChatModel;
 import com.lawyerllama.retrieval.ArticleRetriever;
 import com.lawyerllama.system.ApiException;
 import com.lawyerllama.system.ServiceUnavailableException;
@@ -16,6 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.SystemMessage;
+import org.springframework.ai.chat.messages.UserMessage;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Service;
 
 /**
@@ -49,6 +58,8 @@ public class ConsultationService {
     }
 
     private final LlamaEngine engine;
+    /** The remote answering model ({@code lawyer.model.provider=openai}); null: the engine answers. */
+    private final RemoteChatModel remote;
     private final ArticleRetriever retriever;
     private final ConversationStore conversations;
     private final PromptBuilder prompts;
@@ -63,8 +74,9 @@ public class ConsultationService {
 
     public ConsultationService(LlamaEngine engine, ArticleRetriever retriever, ConversationStore conversations,
                                PromptBuilder prompts, CitationChecker citations, ConsultProperties properties,
-                               MeterRegistry meters) {
+                               MeterRegistry meters, ObjectProvider<RemoteChatModel> remote) {
         this.engine = engine;
+        this.remote = remote.getIfAvailable();
         this.retriever = retriever;
         this.conversations = conversations;
         this.prompts = prompts;
@@ -106,28 +118,75 @@ public class ConsultationService {
         }
     }
 
+    /**
+     * A turn whose earlier exchanges the caller holds rather than a stored conversation (the OpenAI
+     * protocol is stateless): the articles are retrieved for the first question (pinned across the
+     * turns, as a stored conversation pins them), and nothing is stored.
+     *
+     * @param history     the earlier exchanges, oldest first
+     * @param seed        sampling seed (null: random)
+     * @param stop        stop strings beyond the prompt format's own
+     */
+    public record StatelessRequest(List<PromptBuilder.Exchange> history, String question, Integer maxTokens,
+                                   Double temperature, Double topP, Long seed, List<String> stop) {
+    }
+
     /** Starts a turn; the returned future completes with the response once the answer is stored. */
     public Turn consult(ConsultRequest request, Listener listener) {
         validate(request);
-        if (!engine.isLoaded()) {
+        requireAnsweringModel();
+        Conversation conversation = request.conversationId() == null ? null : conversations.require(request.conversationId());
+        List<PromptBuilder.Exchange> history = conversation == null ? List.of()
+                : conversation.turns().stream().map(t -> new PromptBuilder.Exchange(t.question(), t.answer())).toList();
+        return run(conversation == null ? ConversationStore.newId() : conversation.id(), conversation == null,
+                conversation == null ? null : conversation.articles(), history, request.question(), request.question(),
+                request.maxTokens(), request.temperature(), request.topP(), null, List.of(), true, listener);
+    }
+
+    /** Starts a turn of a conversation the caller holds ({@link StatelessRequest}); nothing is stored. */
+    public Turn answer(StatelessRequest request, Listener listener) {
+        validate(new ConsultRequest(request.question(), null, request.maxTokens(), request.temperature(), request.topP()));
+        for (PromptBuilder.Exchange exchange : request.history()) {
+            if (exchange.question().length() > properties.maxQuestionLength()) {
+                throw ApiException.badRequest("an earlier question is longer than " + properties.maxQuestionLength()
+                        + " characters");
+            }
+        }
+        requireAnsweringModel();
+        String first = request.history().isEmpty() ? request.question() : request.history().get(0).question();
+        return run(ConversationStore.newId(), true, null, request.history(), request.question(), first,
+                request.maxTokens(), request.temperature(), request.topP(), request.seed(),
+                request.stop() == null ? List.of() : request.stop(), false, listener);
+    }
+
+    /** Whether answers come from a remote server ({@code lawyer.model.provider=openai}) rather than this JVM's engine. */
+    public boolean remote() {
+        return remote != null;
+    }
+
+    private void requireAnsweringModel() {
+        if (remote == null && !engine.isLoaded()) {
             throw new ServiceUnavailableException("no model is loaded: set lawyer.model.path to a checkpoint directory "
                     + "(Hugging Face layout; see the README)" + (engine.loadError() == null ? "" : "; last load error: "
                     + engine.loadError()), 60);
         }
-        long started = System.nanoTime();
-        Conversation conversation = request.conversationId() == null ? null : conversations.require(request.conversationId());
-        String id = conversation == null ? ConversationStore.newId() : conversation.id();
+    }
 
+    private Turn run(String id, boolean isNew, List<ConsultResponse.ArticleRef> pinnedArticles,
+                     List<PromptBuilder.Exchange> history, String question, String retrievalQuestion,
+                     Integer requestedMaxTokens, Double temperature, Double topP, Long seed, List<String> extraStops,
+                     boolean store, Listener listener) {
+        long started = System.nanoTime();
         boolean articlesUnavailable = false;
         List<ConsultResponse.ArticleRef> articleRefs;
         long retrievalStart = System.nanoTime();
-        if (conversation != null) {
-            articleRefs = conversation.articles();
+        if (pinnedArticles != null) {
+            articleRefs = pinnedArticles;
         } else {
             List<String> earlier = List.of();
             try {
                 List<ArticleRetriever.Hit> hits = retriever.retrieve(
-                        new ArticleRetriever.Request(request.question(), earlier, properties.articles()));
+                        new ArticleRetriever.Request(retrievalQuestion, earlier, properties.articles()));
                 articleRefs = new ArrayList<>();
                 for (ArticleRetriever.Hit hit : hits) {
                     articleRefs.add(new ConsultResponse.ArticleRef(hit.article().id(), hit.article().law(),
@@ -147,49 +206,78 @@ public class ConsultationService {
         retrievalTimer.record(retrievalNanos, TimeUnit.NANOSECONDS);
 
         GenerationOptions options = engine.defaultGenerationOptions();
-        int maxTokens = request.maxTokens() != null ? request.maxTokens() : options.maxNewTokens();
-        options = options.withMaxNewTokens(maxTokens).withStopStrings(prompts.stopStrings());
-        if (request.temperature() != null) {
-            options = options.withTemperature(request.temperature());
+        int maxTokens = requestedMaxTokens != null ? requestedMaxTokens : options.maxNewTokens();
+        List<String> stops = new ArrayList<>(prompts.stopStrings());
+        stops.addAll(extraStops);
+        options = options.withMaxNewTokens(maxTokens).withStopStrings(stops).withSeed(seed);
+        if (temperature != null) {
+            options = options.withTemperature(temperature);
         }
-        if (request.topP() != null) {
-            options = options.withTopP(request.topP());
+        if (topP != null) {
+            options = options.withTopP(topP);
         }
-        List<PromptBuilder.Exchange> history = conversation == null ? List.of()
-                : conversation.turns().stream().map(t -> new PromptBuilder.Exchange(t.question(), t.answer())).toList();
-        int budget = engine.contextLength() - maxTokens;
-        PromptBuilder.BuiltPrompt prompt;
-        try {
-            prompt = prompts.build(history, request.question(), articleRefs,
-                    text -> engine.tokenizer().encode(text, true).length, budget);
-        } catch (PromptBuilder.PromptTooLongException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
-
         List<ConsultResponse.ArticleRef> pinned = articleRefs;
         boolean unavailable = articlesUnavailable;
-        listener.onArticles(id, pinned, unavailable);
         long[] firstToken = {0};
-        LlamaEngine.Task task = engine.submit(prompt.text(), options, (tokenId, text) -> {
+        TokenListener tokens = (tokenId, text) -> {
             if (firstToken[0] == 0) {
                 firstToken[0] = System.nanoTime();
             }
             if (!text.isEmpty()) {
                 listener.onToken(text);
             }
-        });
+        };
+        RunningGeneration generation;
+        if (remote != null) {
+            // The server applies its own chat template to the messages; it refuses (400) what its context cannot hold.
+            List<Message> messages = chatMessages(history, question, pinned);
+            listener.onArticles(id, pinned, unavailable);
+            generation = remote.submit(messages, options, tokens);
+        } else {
+            int budget = engine.contextLength() - maxTokens;
+            PromptBuilder.BuiltPrompt prompt;
+            try {
+                prompt = prompts.build(history, question, articleRefs,
+                        text -> engine.tokenizer().encode(text, true).length, budget);
+            } catch (PromptBuilder.PromptTooLongException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
+            listener.onArticles(id, pinned, unavailable);
+            generation = engine.submit(prompt.text(), options, tokens);
+        }
         inFlight.incrementAndGet();
-        var result = task.result().handle((GenerationResult generated, Throwable error) -> {
+        var result = generation.result().handle((GenerationResult generated, Throwable error) -> {
             inFlight.decrementAndGet();
             if (error != null) {
-                throw error instanceof RuntimeException re ? re : new IllegalStateException(error);
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
             }
-            return finish(id, conversation == null, request, pinned, unavailable, generated, started, retrievalMs, firstToken[0]);
+            return finish(id, isNew, store, question, pinned, unavailable, generated, started, retrievalMs, firstToken[0]);
         });
-        return new Turn(result, task::cancel);
+        return new Turn(result, generation::cancel);
     }
 
-    private ConsultResponse finish(String id, boolean isNew, ConsultRequest request, List<ConsultResponse.ArticleRef> pinned,
+    /**
+     * The consultation as chat messages, for a server that applies its own chat template: the system
+     * instructions, the earlier exchanges, and the question followed by the 参考法条 block.
+     */
+    List<Message> chatMessages(List<PromptBuilder.Exchange> history, String question,
+                               List<ConsultResponse.ArticleRef> articles) {
+        List<Message> messages = new ArrayList<>();
+        if (!properties.prompt().system().isBlank()) {
+            messages.add(new SystemMessage(properties.prompt().system().strip()));
+        }
+        for (PromptBuilder.Exchange exchange : history) {
+            messages.add(new UserMessage(exchange.question().strip()));
+            messages.add(new AssistantMessage(exchange.answer().strip()));
+        }
+        messages.add(new UserMessage(PromptFormat.userContent(question,
+                articles.stream().map(ConsultResponse.ArticleRef::promptText).toList())));
+        return messages;
+    }
+
+    private ConsultResponse finish(String id, boolean isNew, boolean store, String question, List<ConsultResponse.ArticleRef> pinned,
                                    boolean unavailable, GenerationResult generated, long started, long retrievalMs,
                                    long firstTokenAt) {
         long now = System.nanoTime();
@@ -205,9 +293,9 @@ public class ConsultationService {
             firstTokenTimer.record(firstTokenAt - started, TimeUnit.NANOSECONDS);
         }
         generationTimer.record(generated.totalNanos(), TimeUnit.NANOSECONDS);
-        if (generated.finishReason() != GenerationResult.FinishReason.CANCELLED) {
+        if (store && generated.finishReason() != GenerationResult.FinishReason.CANCELLED) {
             try {
-                conversations.append(id, pinned, new Conversation.Turn(request.question(), answer, Instant.now(),
+                conversations.append(id, pinned, new Conversation.Turn(question, answer, Instant.now(),
                         pinned, checks, usage, timings), isNew);
             } catch (RuntimeException e) {
                 if (!unavailable) {
@@ -216,6 +304,12 @@ public class ConsultationService {
                 log.warn("Conversation {} not stored (Elasticsearch unavailable): {}", id, e.getMessage());
             }
         }
-        return new ConsultResponse(id, answer, pinned, checks, usage, timings, unavailable ? Boolean.TRUE : null);
+        String finishReason = switch (generated.finishReason()) {
+            case STOP -> "stop";
+            case LENGTH -> "length";
+            case CANCELLED -> "cancelled";
+        };
+        return new ConsultResponse(id, answer, pinned, checks, usage, timings, unavailable ? Boolean.TRUE : null,
+                finishReason);
     }
 }

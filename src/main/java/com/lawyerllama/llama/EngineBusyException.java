@@ -10,6 +10,12 @@ public class EngineBusyException extends RuntimeException {
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
+    /** Busy for another reason (a remote model server's own 429), with the detail given. */
+    public EngineBusyException(String message, int retryAfterSeconds) {
+        super(message);
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
     /** A suggested Retry-After in seconds. */
     public int retryAfterSeconds() {
         return retryAfterSeconds;

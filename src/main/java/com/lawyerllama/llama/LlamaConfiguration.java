@@ -13,8 +13,20 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(ModelProperties.class)
 public class LlamaConfiguration {
 
+    /** {@code lawyer.model.provider}: {@code local} (this engine) or {@code openai} (a remote server, see {@code llama.remote}). */
+    public static final String PROVIDER = "lawyer.model.provider";
+
     @Bean(destroyMethod = "close")
-    public LlamaEngine llamaEngine(ModelProperties properties) {
+    public LlamaEngine llamaEngine(ModelProperties properties,
+                                   @org.springframework.beans.factory.annotation.Value("${" + PROVIDER + ":local}") String provider) {
+        if (!"local".equals(provider) && !"openai".equals(provider)) {
+            throw new IllegalArgumentException(PROVIDER + " must be local or openai, not " + provider);
+        }
+        if ("openai".equals(provider)) {
+            // The answers come from a remote server: no checkpoint is loaded in this JVM.
+            return new LlamaEngine(null, null, null, null, properties.defaultOptions(), properties.maxConcurrency(),
+                    properties.queueCapacity());
+        }
         if (properties.threads() > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(properties.threads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -24,6 +36,8 @@ public class LlamaConfiguration {
 
     /** {@code /actuator/health/model}: UP when loaded, DOWN when loading failed, UNKNOWN when none is configured. */
     @Bean("model")
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = PROVIDER, havingValue = "local",
+            matchIfMissing = true)
     public HealthIndicator modelHealthIndicator(LlamaEngine engine) {
         return () -> {
             Map<String, Object> details = engine.describe();

@@ -136,7 +136,7 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
     }
 
     /** A generation in progress. */
-    public static final class Task {
+    public static final class Task implements RunningGeneration {
         /** Completes callers' futures, so that nothing they chain on runs on the batch thread. */
         private static final java.util.concurrent.Executor COMPLETIONS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "llama-completion");
@@ -164,11 +164,13 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         }
 
         /** Completes with the result, or exceptionally (e.g. {@link ContextLengthExceededException}). */
+        @Override
         public CompletableFuture<GenerationResult> result() {
             return result;
         }
 
         /** Stops the generation after the current token (callable from any thread). */
+        @Override
         public void cancel() {
             cancelled.set(true);
         }
@@ -380,7 +382,8 @@ public class LlamaEngine implements ChatModel, AutoCloseable {
         return loaded == null ? null : loaded.tokenizer();
     }
 
-    private String modelName() {
+    /** The served checkpoint's name: its directory's name ("llama" when none is configured). */
+    public String modelName() {
         return path == null ? "llama" : String.valueOf(path.getFileName());
     }
 

@@ -38,7 +38,9 @@ public class RequestBodyLimitFilter extends OncePerRequestFilter {
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String method = request.getMethod();
         return !("POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method))
-                || request.getRequestURI().startsWith("/admin/");
+                || request.getRequestURI().startsWith("/admin/")
+                // /v1 (the OpenAI-compatible API) has its own limit and answers in its protocol's error shape.
+                || request.getRequestURI().startsWith("/v1/");
     }
 
     @Override

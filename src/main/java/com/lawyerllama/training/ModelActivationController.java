@@ -22,13 +22,17 @@ public class ModelActivationController {
     private final LlamaEngine engine;
     private final TrainingRuns runs;
 
-    public ModelActivationController(LlamaEngine engine, TrainingRuns runs) {
+    private final LocalEngineRequired localEngine;
+
+    public ModelActivationController(LlamaEngine engine, TrainingRuns runs, LocalEngineRequired localEngine) {
         this.engine = engine;
         this.runs = runs;
+        this.localEngine = localEngine;
     }
 
     @PostMapping("/admin/model/activate")
     public Map<String, Object> activate(@RequestBody JsonNode body) {
+        localEngine.check("activating a checkpoint");
         String ref = body.path("checkpoint").asString("");
         if (ref.isBlank()) {
             throw ApiException.badRequest("give the checkpoint to serve as {\"checkpoint\": \"RUN/NAME\"} or an absolute directory");

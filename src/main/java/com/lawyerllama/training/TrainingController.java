@@ -22,13 +22,16 @@ import tools.jackson.databind.JsonNode;
 @RequestMapping("/admin/training/runs")
 public class TrainingController {
     private final TrainingRuns runs;
+    private final LocalEngineRequired localEngine;
 
-    public TrainingController(TrainingRuns runs) {
+    public TrainingController(TrainingRuns runs, LocalEngineRequired localEngine) {
         this.runs = runs;
+        this.localEngine = localEngine;
     }
 
     @PostMapping
     public ResponseEntity<RunStatus> start(@RequestBody JsonNode body) {
+        localEngine.check("training");
         TrainingPlan plan;
         try {
             if (body.hasNonNull("plan")) {
