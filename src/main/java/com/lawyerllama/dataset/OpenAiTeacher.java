@@ -1,6 +1,5 @@
 package com.lawyerllama.dataset;
 
-import com.openai.core.Timeout;
 import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.OpenAIServiceException;
@@ -16,13 +15,17 @@ import org.springframework.ai.chat.metadata.Usage;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.Prompt;
-import org.springframework.ai.openai.OpenAiChatModel;
+import com.lawyerllama.llama.remote.RemoteChatModel;
+import com.lawyerllama.llama.remote.RemoteEndpoint;
+import com.lawyerllama.llama.remote.RemoteModelProperties;
 import org.springframework.ai.openai.OpenAiChatOptions;
 
 /**
  * A teacher on any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp's server, this
- * service's own {@code /v1}), asked through Spring AI's {@link OpenAiChatModel}. The SDK's own retries
- * are off: {@link TeacherCalls} retries, paces and counts. Failures are classified by status:
+ * service's own {@code /v1}), asked through the client the service uses for a remote answering model
+ * ({@link RemoteChatModel}: Spring AI's OpenAI chat model, the SDK's own retries off):
+ * {@link TeacherCalls} retries, paces and counts. Unlike the consultation flow, which turns every
+ * failure into a status for its caller, a build needs to tell them apart:
  * 429/5xx/IO → unavailable, 401/403/404 → fatal, other 4xx and unreadable replies → refused.
  */
 public final class OpenAiTeacher implements Teacher {
@@ -42,21 +45,12 @@ public final class OpenAiTeacher implements Teacher {
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("teacher model is required (the name the endpoint lists under GET /models)");
         }
-        this.baseUrl = baseUrl.strip().replaceAll("/+$", "");
-        this.model = model.strip();
-        OpenAiChatOptions options = OpenAiChatOptions.builder()
-                .baseUrl(this.baseUrl)
-                // The SDK insists on a key; servers that need none ignore it.
-                .apiKey(apiKey == null || apiKey.isBlank() ? "none" : apiKey.strip())
-                .model(this.model)
-                .maxRetries(0)
-                .timeout(timeout)
-                .build();
-        this.chatModel = OpenAiChatModel.builder()
-                .options(options)
-                .httpClientBuilderCustomizer(http -> http.timeout(Timeout.builder()
-                        .connect(Duration.ofSeconds(10)).read(timeout).write(timeout).request(timeout).build()))
-                .build();
+        RemoteEndpoint endpoint = new RemoteEndpoint(baseUrl, apiKey, model);
+        this.baseUrl = endpoint.baseUrl();
+        this.model = endpoint.model();
+        // The remote model client of lawyer.model.provider=openai; a reply may take the whole timeout.
+        this.chatModel = new RemoteChatModel(endpoint, new RemoteModelProperties(Duration.ofSeconds(10), timeout, timeout,
+                10, Duration.ofSeconds(3))).chatModel();
     }
 
     @Override

@@ -2,20 +2,14 @@ package com.lawyerllama.dataset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Device;
-import com.lawyerllama.llama.GenerationOptions;
-import com.lawyerllama.llama.GenerationResult;
-import com.lawyerllama.llama.Generator;
-import com.lawyerllama.llama.LlamaModel;
-import com.lawyerllama.llama.PromptFormat;
-import com.lawyerllama.llama.TokenListener;
-import com.lawyerllama.llama.tokenizer.Tokenizer;
-import com.lawyerllama.llama.tokenizer.Tokenizers;
+import com.lawyerllama.LawyerLlamaApplication;
 import com.lawyerllama.retrieval.CorpusImporter;
 import com.lawyerllama.retrieval.DistractorArticles;
 import com.lawyerllama.testsupport.IntegrationTest;
+import com.lawyerllama.testsupport.Http;
 import com.lawyerllama.testsupport.SharedData;
 import com.lawyerllama.testsupport.TestCorpus;
+import com.lawyerllama.testsupport.TestElasticsearch;
 import com.lawyerllama.testsupport.TestModels;
 import com.lawyerllama.training.BaseModel;
 import com.lawyerllama.training.DatasetReaders;
@@ -27,20 +21,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.ai.chat.messages.AssistantMessage;
-import org.springframework.ai.chat.messages.Message;
-import org.springframework.ai.chat.messages.SystemMessage;
-import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The whole loop with a real model as the teacher: the test checkpoint (random weights, the real
- * Chinese tokenizer, on the real DJL engine) answers over the OpenAI protocol, build-data writes
+ * The whole loop with a real model as the teacher: a second instance of the service serves the test
+ * checkpoint (random weights, the real Chinese tokenizer, on the real DJL engine) at its own
+ * {@code /v1}, build-data asks it through the remote model client and writes
  * single-turn and multi-turn records from a small question file, the S12 and S9 readers read them,
  * and a plan trains one tiny stage on them. The model cannot cite, so this run keeps answers that
  * cite nothing and replies cut at maxTokens (the gate itself is {@link DatasetBuildGateTest}'s).
@@ -72,22 +66,20 @@ class TeacherLoopTest {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threadsBefore);
     }
 
-    /** The checkpoint's chat completion: the messages in the served prompt format, greedy decoding. */
-    static Function<List<OpenAiStub.Message>, OpenAiStub.Reply> model(Generator generator, int maxTokens) {
-        return messages -> {
-            List<Message> chat = messages.stream().map(m -> (Message) switch (m.role()) {
-                case "system" -> new SystemMessage(m.content());
-                case "assistant" -> new AssistantMessage(m.content());
-                default -> new UserMessage(m.content());
-            }).toList();
-            GenerationResult r;
-            synchronized (generator) {
-                r = generator.generate(PromptFormat.render(chat), GenerationOptions.greedy(maxTokens)
-                        .withStopStrings(PromptFormat.STOP_STRINGS), TokenListener.NONE, () -> false);
-            }
-            return new OpenAiStub.Reply(200, r.text(), r.finishReason() == GenerationResult.FinishReason.LENGTH ? "length" : "stop",
-                    r.promptTokens(), r.generatedTokens());
-        };
+    static final String KEY = "teacher-loop-key";
+
+    /** This service with the test checkpoint, on a free port, its /v1 behind a bearer key; the caller closes it. */
+    static ConfigurableApplicationContext servingInstance(Path checkpoint) throws java.io.IOException {
+        // Command-line arguments, so that they win over application.yml.
+        return new SpringApplicationBuilder(LawyerLlamaApplication.class).run(Stream.of(
+                "server.port=0",
+                "lawyer.elasticsearch.uris=" + TestElasticsearch.uri(),
+                "lawyer.data-dir=" + Files.createTempDirectory("lawyer-teacher-data"),
+                "lawyer.security.admin.username=admin",
+                "lawyer.security.admin.password=" + IntegrationTest.ADMIN_PASSWORD,
+                "lawyer.retrieval.dense.model-path=",
+                "lawyer.model.path=" + checkpoint,
+                "lawyer.openai.api-keys=" + KEY).map(a -> "--" + a).toArray(String[]::new));
     }
 
     static BuildSettings selfCheck(Path questions, Path out, String kind) {
@@ -103,21 +95,32 @@ class TeacherLoopTest {
         Path questions = Files.writeString(tmp.resolve("questions.txt"), String.join("\n", QUESTIONS) + "\n");
         Path single = tmp.resolve("single.json");
         Path multi = tmp.resolve("multi.json");
-        try (LlamaModel model = LlamaModel.load(checkpoint, Device.cpu(), 1024)) {
-            Tokenizer tokenizer = Tokenizers.load(checkpoint);
-            try (OpenAiStub server = new OpenAiStub(model(new Generator(model, tokenizer), 24))) {
-                Teacher teacher = new OpenAiTeacher(server.baseUrl(), "", "tiny-zh", Duration.ofSeconds(60));
-                DatasetBuilder.Result s = builder.build(selfCheck(questions, single, BuildSettings.SINGLE), teacher,
-                        DatasetBuilder.Listener.NONE, () -> false);
-                assertThat(s.state()).as(String.valueOf(s.error())).isEqualTo(DatasetBuilder.State.SUCCEEDED);
-                assertThat(s.report().written()).as(s.report().summary()).isEqualTo(3);
-                assertThat(s.report().completionTokens()).isPositive();
-                DatasetBuilder.Result m = builder.build(selfCheck(questions, multi, BuildSettings.MULTI_TURN), teacher,
-                        DatasetBuilder.Listener.NONE, () -> false);
-                assertThat(m.state()).as(String.valueOf(m.error())).isEqualTo(DatasetBuilder.State.SUCCEEDED);
-                assertThat(m.report().written()).as(m.report().summary()).isEqualTo(3);
-                assertThat(m.report().requests()).isEqualTo(3 * 3);     // two lawyer turns and a client turn each
-            }
+        try (ConfigurableApplicationContext teacherService = servingInstance(checkpoint)) {
+            int port = ((WebServerApplicationContext) teacherService).getWebServer().getPort();
+            String baseUrl = "http://127.0.0.1:" + port + "/v1";
+            String models = new Http(port).send(new Http(port).request("/v1/models").header("Authorization", "Bearer " + KEY)
+                    .GET()).body();
+            assertThat(models).contains("\"" + checkpoint.getFileName() + "\"");
+            Teacher teacher = new OpenAiTeacher(baseUrl, KEY, checkpoint.getFileName().toString(), Duration.ofSeconds(120));
+            DatasetBuilder.Result s = builder.build(selfCheck(questions, single, BuildSettings.SINGLE), teacher,
+                    DatasetBuilder.Listener.NONE, () -> false);
+            assertThat(s.state()).as(String.valueOf(s.error())).isEqualTo(DatasetBuilder.State.SUCCEEDED);
+            assertThat(s.report().written()).as(s.report().summary()).isEqualTo(3);
+            assertThat(s.report().promptTokens()).isPositive();
+            assertThat(s.report().completionTokens()).isPositive();
+            DatasetBuilder.Result m = builder.build(selfCheck(questions, multi, BuildSettings.MULTI_TURN), teacher,
+                    DatasetBuilder.Listener.NONE, () -> false);
+            assertThat(m.state()).as(String.valueOf(m.error())).isEqualTo(DatasetBuilder.State.SUCCEEDED);
+            assertThat(m.report().written()).as(m.report().summary()).isEqualTo(3);
+            assertThat(m.report().requests()).isEqualTo(3 * 3);     // two lawyer turns and a client turn each
+            System.out.println("teacher loop through /v1: " + s.report().summary() + " | " + m.report().summary());
+
+            // A teacher with a wrong key is refused by /v1 (401): the build stops at once.
+            DatasetBuilder.Result refused = builder.build(selfCheck(questions, tmp.resolve("refused.json"), BuildSettings.SINGLE),
+                    new OpenAiTeacher(baseUrl, "wrong-key", checkpoint.getFileName().toString(), Duration.ofSeconds(30)),
+                    DatasetBuilder.Listener.NONE, () -> false);
+            assertThat(refused.state()).isEqualTo(DatasetBuilder.State.FAILED);
+            assertThat(refused.error()).contains("401");
         }
 
         DatasetReaders.Read rag = DatasetReaders.read("lawyer-llama-rag", single, 0);
