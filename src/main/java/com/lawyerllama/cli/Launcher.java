@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
                 com.lawyerllama.cli.TrainCommand.class,
                 com.lawyerllama.cli.BenchTrainCommand.class,
                 com.lawyerllama.cli.TrainRetrieverCommand.class,
+                BuildDataCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Launcher implements Runnable {

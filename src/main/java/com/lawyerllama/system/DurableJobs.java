@@ -89,6 +89,14 @@ public final class DurableJobs<J extends DurableJobs.Job> implements AutoCloseab
         return queued;
     }
 
+    /**
+     * Stores a new state of a job that is not running, e.g. a queued job cancelled before its turn
+     * (its work, when the worker reaches it, sees the job {@link Job#finished() finished} in {@link #get}).
+     */
+    public void update(J job) {
+        save(job);
+    }
+
     public Optional<J> get(String id) {
         return Optional.ofNullable(jobs.get(id));
     }
