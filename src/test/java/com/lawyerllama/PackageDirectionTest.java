@@ -39,23 +39,26 @@ class PackageDirectionTest {
             // the foundation: errors, security, data directory; imports no feature
             Map.entry("system", Set.of()),
             Map.entry("elasticsearch", Set.of("system")),
-            // self-contained: statute model and citation parser; the engine, its weights and tokenizers
+            // the statute model and citation parser (self-contained); the engine, its weights, tokenizers and the
+            // remote model client (which answers its upstream's refusals with system's HTTP-status exceptions)
             Map.entry("law", Set.of()),
-            Map.entry("llama", Set.of()),
+            Map.entry("llama", Set.of("system")),
             Map.entry("retrieval", Set.of("system", "elasticsearch", "law", "llama")),
             Map.entry("consult", Set.of("system", "elasticsearch", "law", "llama", "retrieval")),
             Map.entry("evaluation", Set.of("system", "elasticsearch", "law", "llama", "retrieval", "consult")),
             Map.entry("openai", Set.of("system", "elasticsearch", "law", "llama", "retrieval", "consult")),
             // training uses retrieval (distractors, the article index) and evaluation; never the reverse
             Map.entry("training", Set.of("system", "elasticsearch", "law", "llama", "retrieval", "evaluation")),
+            Map.entry("dataset", Set.of("system", "elasticsearch", "law", "llama", "retrieval", "consult",
+                    "evaluation", "training")),
             Map.entry("web", Set.of("system", "elasticsearch", "law", "llama", "retrieval", "consult",
-                    "evaluation", "openai", "training")),
+                    "evaluation", "openai", "training", "dataset")),
             // every subcommand lives in cli; nothing imports it
             Map.entry("cli", Set.of("system", "elasticsearch", "law", "llama", "retrieval", "consult",
-                    "evaluation", "openai", "training", "web")),
+                    "evaluation", "openai", "training", "dataset", "web")),
             // LawyerLlamaApplication, the Spring application that puts them together
             Map.entry("", Set.of("system", "elasticsearch", "law", "llama", "retrieval", "consult",
-                    "evaluation", "openai", "training", "web", "cli"))));
+                    "evaluation", "openai", "training", "dataset", "web", "cli"))));
 
     private static final Pattern REFERENCE = Pattern.compile("\\bcom\\.lawyerllama((?:\\.[a-z_][a-z0-9_]*)?)");
     private static final Pattern PICOCLI = Pattern.compile("\\bpicocli\\.");
