@@ -253,46 +253,38 @@ public final class EvalTasks {
     }
 
     static TaskData sst2(Path root) throws IOException {
-        Collector c = new Collector();
-        String name = "sst2/dev.tsv";
-        List<String> lines = lines(root.resolve("general-eval/sst2/dev.tsv"));
-        for (int i = 1; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
+        return tsv(root, "sst2/dev.tsv", (f, position) -> {
+            if (f.length != 2 || !(f[1].strip().equals("0") || f[1].strip().equals("1")) || f[0].isBlank()) {
+                throw new IllegalArgumentException("expected 'sentence<TAB>0|1'");
             }
-            int position = i + 1;
-            c.item(name, position, () -> {
-                String[] f = line.split("\t", -1);
-                if (f.length != 2 || !(f[1].strip().equals("0") || f[1].strip().equals("1")) || f[0].isBlank()) {
-                    throw new IllegalArgumentException("expected 'sentence<TAB>0|1'");
-                }
-                return new EvalItem(String.valueOf(position), f[0].strip() + "\nQuestion: Is this sentence positive or negative?\nAnswer:",
-                        List.of(" negative", " positive"), List.of("negative", "positive"), Integer.parseInt(f[1].strip()));
-            });
-        }
-        return c.done();
+            return new EvalItem(String.valueOf(position), f[0].strip() + "\nQuestion: Is this sentence positive or negative?\nAnswer:",
+                    List.of(" negative", " positive"), List.of("negative", "positive"), Integer.parseInt(f[1].strip()));
+        });
     }
 
     static TaskData mrpc(Path root) throws IOException {
+        return tsv(root, "mrpc/dev.tsv", (f, position) -> {
+            if (f.length != 5 || !(f[0].strip().equals("0") || f[0].strip().equals("1")) || f[3].isBlank() || f[4].isBlank()) {
+                throw new IllegalArgumentException("expected 'quality<TAB>id1<TAB>id2<TAB>sentence1<TAB>sentence2'");
+            }
+            return new EvalItem(f[1].strip() + "-" + f[2].strip(), "Sentence 1: " + f[3].strip() + "\nSentence 2: " + f[4].strip()
+                    + "\nQuestion: Do both sentences mean the same thing?\nAnswer:",
+                    List.of(" no", " yes"), List.of("no", "yes"), Integer.parseInt(f[0].strip()));
+        });
+    }
+
+    /** One item per non-blank row of {@code general-eval/NAME} after its header, split on tabs. */
+    private static TaskData tsv(Path root, String name, java.util.function.BiFunction<String[], Integer, EvalItem> row)
+            throws IOException {
         Collector c = new Collector();
-        String name = "mrpc/dev.tsv";
-        List<String> lines = lines(root.resolve("general-eval/mrpc/dev.tsv"));
+        List<String> lines = lines(root.resolve("general-eval/" + name));
         for (int i = 1; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.isBlank()) {
                 continue;
             }
             int position = i + 1;
-            c.item(name, position, () -> {
-                String[] f = line.split("\t", -1);
-                if (f.length != 5 || !(f[0].strip().equals("0") || f[0].strip().equals("1")) || f[3].isBlank() || f[4].isBlank()) {
-                    throw new IllegalArgumentException("expected 'quality<TAB>id1<TAB>id2<TAB>sentence1<TAB>sentence2'");
-                }
-                return new EvalItem(f[1].strip() + "-" + f[2].strip(), "Sentence 1: " + f[3].strip() + "\nSentence 2: " + f[4].strip()
-                        + "\nQuestion: Do both sentences mean the same thing?\nAnswer:",
-                        List.of(" no", " yes"), List.of("no", "yes"), Integer.parseInt(f[0].strip()));
-            });
+            c.item(name, position, () -> row.apply(line.split("\t", -1), position));
         }
         return c.done();
     }

@@ -290,21 +290,7 @@ public final class LlamaModel implements AutoCloseable {
      * @return [B, V] logits, in {@code tokenIds}' manager
      */
     public NDArray decode(NDArray tokenIds, KvCache cache) {
-        int rows = (int) tokenIds.getShape().get(0);
-        long t = tokenIds.getShape().get(1);
-        int[] starts = cache.lengths(rows);
-        for (int start : starts) {
-            if (start + t > cache.capacity()) {
-                throw new ContextLengthExceededException(start + t, cache.capacity());
-            }
-        }
-        boolean views = viewsCarryGradients();
-        NDArray hidden = forward(tokenIds, starts, cache, views);                   // [B*T, D]
-        NDArray last = t == 1 ? hidden                                              // [B, D]
-                : hidden.reshape(rows, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1).addAllDim());
-        NDArray logits = project(last, lmHead, lmHeadT, views);                     // [B, V]
-        cache.advance(rows, (int) t);
-        return logits;
+        return decode(tokenIds, cache, false);
     }
 
     /**
@@ -317,6 +303,11 @@ public final class LlamaModel implements AutoCloseable {
      * @return [B, T, V] logits, in {@code tokenIds}' manager
      */
     public NDArray decodeAll(NDArray tokenIds, KvCache cache) {
+        return decode(tokenIds, cache, true);
+    }
+
+    /** The new tokens through the layers; the logits of every position ([B, T, V]) or of the last ([B, V]). */
+    private NDArray decode(NDArray tokenIds, KvCache cache, boolean everyPosition) {
         int rows = (int) tokenIds.getShape().get(0);
         long t = tokenIds.getShape().get(1);
         int[] starts = cache.lengths(rows);
@@ -327,7 +318,14 @@ public final class LlamaModel implements AutoCloseable {
         }
         boolean views = viewsCarryGradients();
         NDArray hidden = forward(tokenIds, starts, cache, views);                   // [B*T, D]
-        NDArray logits = project(hidden, lmHead, lmHeadT, views).reshape(rows, t, config.vocabSize()); // [B, T, V]
+        NDArray logits;
+        if (everyPosition) {
+            logits = project(hidden, lmHead, lmHeadT, views).reshape(rows, t, config.vocabSize()); // [B, T, V]
+        } else {
+            NDArray last = t == 1 ? hidden                                          // [B, D]
+                    : hidden.reshape(rows, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1).addAllDim());
+            logits = project(last, lmHead, lmHeadT, views);                         // [B, V]
+        }
         cache.advance(rows, (int) t);
         return logits;
     }
