@@ -243,6 +243,8 @@ async function watchRun(id) {
         if (currentRun) showRun({...currentRun, validationLoss: data.loss});
       } else if (name === 'checkpoint') {
         loadCheckpoints();
+      } else if (name === 'evaluation') {
+        loadEvaluations();
       }
       $('loss-points').textContent = `（${chart.count('train')} 个训练点，${chart.count('validation')} 个验证点）`;
     }, controller.signal);
@@ -258,6 +260,7 @@ async function watchRun(id) {
     }
     loadRuns(false);
     loadCheckpoints();
+    loadEvaluations();
   }
 }
 
@@ -358,6 +361,77 @@ async function activateCheckpoint(ref, button) {
   }
 }
 
+// ---- model evaluation (per stage) ---------------------------------------------------------------
+
+function evalCell(result) {
+  if (!result) return el('td', {class: 'muted'}, '—');
+  const pct = (v) => `${(v * 100).toFixed(1)}%`;
+  const atChance = result.n === 0 || result.accuracyLow <= result.chance;
+  return el('td', {class: atChance ? 'at-chance' : 'above-chance', dataset: {task: result.task},
+    title: `n=${result.n}，随机水平 ${pct(result.chance)}`},
+  `${atChance ? '≈ ' : ''}${pct(result.accuracy)}（${pct(result.accuracyLow)}–${pct(result.accuracyHigh)}）`,
+  el('br'), el('small', {class: 'muted'}, `随机 ${pct(result.chance)}，n=${result.n}`));
+}
+
+async function loadEvaluations() {
+  try {
+    const data = await call('GET', '/admin/evaluations');
+    const rows = [];
+    for (const s of data.stages) rows.push({label: `${s.runId}/${s.stage}`, report: s.report});
+    for (const j of data.jobs) {
+      const name = j.checkpoint.split('/').slice(-3).join('/');
+      rows.push({label: `${name}（单独评测，${j.state}）`, report: j.report});
+    }
+    const tasks = [];
+    for (const r of rows) {
+      for (const t of (r.report?.tasks || [])) if (!tasks.includes(t.task)) tasks.push(t.task);
+    }
+    const head = clear($('model-evals-head'));
+    head.append(el('th', {scope: 'col'}, '运行/阶段'), ...tasks.map((t) => el('th', {scope: 'col'}, t)));
+    const body = clear($('model-evals'));
+    if (rows.length === 0) {
+      body.append(el('tr', {}, el('td', {class: 'muted'}, '暂无评测。在计划的阶段中写 "evaluate"，或在上方单独评测一个检查点。')));
+    }
+    for (const r of rows) {
+      const byTask = Object.fromEntries((r.report?.tasks || []).map((t) => [t.task, t]));
+      body.append(el('tr', {}, el('th', {scope: 'row'}, r.label), ...tasks.map((t) => evalCell(byTask[t]))));
+    }
+  } catch (e) {
+    $('model-evals-message').textContent = e.status === 404 ? '此服务未启用评测 API。' : message(e);
+  }
+}
+
+async function startModelEval(event) {
+  event.preventDefault();
+  fieldError('model-eval-error', '');
+  const checkpoint = $('model-eval-checkpoint').value.trim();
+  const tasks = $('model-eval-tasks').value.split(/[,，\s]+/).filter(Boolean);
+  const limit = Number($('model-eval-limit').value);
+  if (!checkpoint || tasks.length === 0) {
+    fieldError('model-eval-error', '请输入检查点和至少一个任务。');
+    return;
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100000) {
+    fieldError('model-eval-error', '题数须为 1 到 100000 的整数。');
+    return;
+  }
+  $('model-eval-start').disabled = true;
+  try {
+    let job = await call('POST', '/admin/evaluations', {checkpoint, tasks, limit});
+    while (job.state === 'queued' || job.state === 'running') {
+      $('model-evals-message').textContent = `评测中：${job.task || ''} ${job.done}/${job.total}`;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      job = await call('GET', `/admin/evaluations/${encodeURIComponent(job.id)}`);
+    }
+    $('model-evals-message').textContent = `评测${job.state === 'succeeded' ? '完成' : `结束：${job.state} ${job.error || ''}`}`;
+    await loadEvaluations();
+  } catch (e) {
+    fieldError('model-eval-error', message(e));
+  } finally {
+    $('model-eval-start').disabled = false;
+  }
+}
+
 // ---- retrieval evaluation -----------------------------------------------------------------------
 
 async function runEval(event) {
@@ -410,8 +484,10 @@ async function start() {
   $('training-cancel').addEventListener('click', cancelTraining);
   $('checkpoints-refresh').addEventListener('click', loadCheckpoints);
   $('eval-form').addEventListener('submit', runEval);
+  $('model-evals-refresh').addEventListener('click', loadEvaluations);
+  $('model-eval-form').addEventListener('submit', startModelEval);
   window.addEventListener('resize', () => chart.draw());
-  await Promise.all([loadImports(), loadRuns(true), loadCheckpoints()]);
+  await Promise.all([loadImports(), loadRuns(true), loadCheckpoints(), loadEvaluations()]);
   document.body.dataset.ready = 'true';
 }
 

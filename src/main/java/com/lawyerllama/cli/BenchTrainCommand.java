@@ -81,7 +81,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         }
         TrainingPlan.Stage stage = new TrainingPlan.Stage("bench", TrainingPlan.CAUSAL_LM,
                 List.of(new TrainingPlan.DatasetSpec("jsonl-text", "general-text/zh/cmrc2018_contexts.jsonl", 1, 300, null)),
-                steps + warmup, 0, seq, batch, 1, 1e-4, null, 0, 0.0, 1.0, null, 0, null);
+                steps + warmup, 0, seq, batch, 1, 1e-4, null, 0, 0.0, 1.0, null, 0, null, null);
         TrainingPlan plan = new TrainingPlan("bench", 1, 0.02, Integer.MAX_VALUE, 1, Integer.MAX_VALUE, 1, List.of(stage));
         List<String> problems = new ArrayList<>(plan.validate(dataRoot));
         problems.addAll(base.validate(dataRoot));

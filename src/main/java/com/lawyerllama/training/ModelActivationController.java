@@ -39,7 +39,7 @@ public class ModelActivationController {
         if (ref.isBlank()) {
             throw ApiException.badRequest("give the checkpoint to serve as {\"checkpoint\": \"RUN/NAME\"} or an absolute directory");
         }
-        Path dir = Path.of(ref).isAbsolute() ? Path.of(ref) : resolveNamed(ref);
+        Path dir = runs.resolveCheckpoint(ref);
         boolean gguf = GgufFile.isGguf(dir) && Files.isRegularFile(dir);
         if (!gguf && !Files.isRegularFile(dir.resolve("config.json"))) {
             throw ApiException.notFound("no checkpoint at " + ref + " (expected a model directory with config.json, or a .gguf file)")
@@ -51,14 +51,5 @@ public class ModelActivationController {
             throw ApiException.badRequest("cannot load " + dir + ": " + e.getMessage()).with("checkpoint", ref);
         }
         return engine.describe();
-    }
-
-    private Path resolveNamed(String ref) {
-        String[] parts = ref.split("/");
-        if (parts.length != 2 || !parts[0].matches("[A-Za-z0-9_.-]+") || !parts[1].matches("[A-Za-z0-9_.-]+")
-                || parts[1].startsWith(".")) {
-            throw ApiException.badRequest("checkpoint must be RUN/NAME (as GET /admin/checkpoints lists) or an absolute directory, got " + ref);
-        }
-        return runs.runsDir().resolve(parts[0]).resolve("checkpoints").resolve(parts[1]);
     }
 }

@@ -1,5 +1,6 @@
 package com.lawyerllama.training;
 
+import com.lawyerllama.evaluation.ModelEvaluation;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,6 +38,12 @@ public final class RunStatus {
     /** Optimizer steps skipped because the gradient was not finite (NaN or infinite). */
     public int skippedSteps;
     public List<StageSummary> stages = new ArrayList<>();
+    /** The reports of the stages' {@code evaluate} tasks, in the order they ran. */
+    public List<StageEvaluation> evaluations = new ArrayList<>();
+
+    /** A stage's evaluation, run on its final checkpoint. */
+    public record StageEvaluation(String stage, String checkpoint, ModelEvaluation.Report report) {
+    }
 
     /** Loss at a stage's start and end: mean of its first and last few logged steps, and validation before and after. */
     public record StageSummary(String name, int steps, double firstLoss, double lastLoss,

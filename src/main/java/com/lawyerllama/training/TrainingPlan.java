@@ -1,5 +1,7 @@
 package com.lawyerllama.training;
 
+import com.lawyerllama.evaluation.EvaluationException;
+import com.lawyerllama.evaluation.ModelEvaluation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -78,10 +80,12 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
      * @param lora          null for full fine-tuning
      * @param distractorShare for SFT with articles: chance that an example's articles get irrelevant ones mixed in
      * @param retriever     for objective {@code retriever}: the encoder's shape and the batch mix ({@code batchSize} queries a step)
+     * @param evaluate      evaluations run on the stage's final checkpoint when it is written, or null for none
      */
     public record Stage(String name, String objective, List<DatasetSpec> datasets, int steps, double epochs,
                         int seqLen, int batchSize, Integer gradAccum, double lr, Double minLr, int warmupSteps,
-                        double weightDecay, double gradClip, Lora lora, double distractorShare, Retriever retriever) {
+                        double weightDecay, double gradClip, Lora lora, double distractorShare, Retriever retriever,
+                        Evaluate evaluate) {
         public Stage {
             datasets = datasets == null ? List.of() : List.copyOf(noNulls(datasets, "datasets"));
         }
@@ -149,6 +153,23 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
     public record Retriever(int dims, int vocabSize, int minUnitCount, double temperature, double selfSupervisedShare,
                             int hardNegatives, int nearMisses, int randomNegatives, double unitDropout, boolean memory,
                             String pretrained, double pretrainedWeight, boolean distilQueryEncoder) {
+    }
+
+    /**
+     * The evaluations a stage runs on its final checkpoint ({@code eval model}'s tasks, zero-shot,
+     * without chat format).
+     *
+     * @param tasks task names ({@code EvalTasks})
+     * @param limit at most this many items per task, or null for all
+     */
+    public record Evaluate(List<String> tasks, Integer limit) {
+        public Evaluate {
+            tasks = tasks == null ? List.of() : List.copyOf(noNulls(tasks, "evaluate.tasks"));
+        }
+
+        public ModelEvaluation.Options options() {
+            return new ModelEvaluation.Options(tasks, limit, 0, false);
+        }
     }
 
     /** Low-rank adapters on the named projections; merged into the weights on export. */
@@ -235,6 +256,17 @@ public record TrainingPlan(String name, long seed, double validationFraction, in
             }
             if (retriever) {
                 problems.addAll(validateRetriever(s, at, i));
+            }
+            if (s.evaluate() != null) {
+                if (retriever) {
+                    problems.add(at + "evaluate: a retriever stage has no language model to evaluate");
+                } else {
+                    try {
+                        s.evaluate().options().validate();
+                    } catch (EvaluationException e) {
+                        problems.add(at + "evaluate: " + e.getMessage());
+                    }
+                }
             }
             if (s.steps() < 0 || (s.steps() == 0 && s.epochs() <= 0)) {
                 problems.add(at + "steps must be positive (or steps 0 with positive epochs), got steps " + s.steps()

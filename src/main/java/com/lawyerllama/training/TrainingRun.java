@@ -5,6 +5,8 @@ import com.lawyerllama.retrieval.DistractorArticles;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.lawyerllama.evaluation.LogLikelihoodScorer;
+import com.lawyerllama.evaluation.ModelEvaluation;
 import com.lawyerllama.llama.AtomicFiles;
 import com.lawyerllama.law.Article;
 import com.lawyerllama.llama.Checkpoints;
@@ -54,6 +56,8 @@ public final class TrainingRun {
     public static final String PLAN = "plan.json";
     public static final String BASE = "base.json";
     public static final String METRICS = "metrics.jsonl";
+    /** A stage's evaluation report, inside its final checkpoint. */
+    public static final String EVALUATION = "evaluation.json";
     public static final String TRAINER_STATE = "trainer_state.json";
     static final String OPTIMIZER = "optimizer.safetensors";
     static final String LORA = "lora.safetensors";
@@ -186,6 +190,11 @@ public final class TrainingRun {
             loadBase();
         }
         Tokenizer tokenizer = Tokenizers.load(tokenizerSource);
+        if (resume.checkpoint() != null && resume.trainerState() == null && resume.firstStage() > 0) {
+            // The stage that checkpoint ended may have been stopped in its evaluation, and its
+            // metrics snapshot predates the evaluation line: finish or restore it.
+            evaluateStage(resume.firstStage() - 1, tokenizer, resume.checkpoint());
+        }
         for (int s = resume.firstStage(); s < plan.stages().size(); s++) {
             boolean first = s == resume.firstStage();
             runStage(s, tokenizer, first ? resume.startStep() : 0, first ? resume.trainerState() : null, resume.checkpoint());
@@ -340,6 +349,47 @@ public final class TrainingRun {
         }
         status.finalCheckpoint = status.lastCheckpoint;
         save();
+        evaluateStage(stageIndex, tokenizer, dir.resolve("checkpoints").resolve(stage.name()));
+    }
+
+    /**
+     * Runs the stage's {@code evaluate} tasks on the model in memory, which is the stage's final
+     * checkpoint (adapters merged), and stores the report in {@code EVALUATION} inside that
+     * checkpoint, in the metrics log (type {@code evaluation}) and in the run's state. When the
+     * checkpoint already holds a report (a resumed run), that report is restored instead.
+     */
+    private void evaluateStage(int stageIndex, Tokenizer tokenizer, Path checkpoint) throws IOException {
+        TrainingPlan.Stage stage = plan.stages().get(stageIndex);
+        if (stage.evaluate() == null) {
+            return;
+        }
+        Path file = checkpoint.resolve(EVALUATION);
+        ModelEvaluation.Report report;
+        if (Files.isRegularFile(file)) {
+            report = TrainingPlan.JSON.readValue(Files.readString(file), ModelEvaluation.Report.class);
+        } else {
+            event("evaluation-started", Map.of("stage", stage.name(), "tasks", stage.evaluate().tasks()));
+            LogLikelihoodScorer scorer = new LogLikelihoodScorer(model, tokenizer, 32);
+            report = ModelEvaluation.run(scorer, checkpoint.toString(), dataRoot, stage.evaluate().options(), null,
+                    (task, done, total) -> event("evaluation-progress",
+                            Map.of("stage", stage.name(), "task", task, "done", done, "total", total)),
+                    () -> cancelRequested.getAsBoolean() || Thread.currentThread().isInterrupted());
+            checkContinue();
+            if (report.cancelled()) {
+                throw new Stopped(true);
+            }
+            AtomicFiles.writeString(file, TrainingPlan.JSON.writeValueAsString(report));
+        }
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("type", "evaluation");
+        line.put("stage", stage.name());
+        line.put("checkpoint", checkpoint.toString());
+        line.put("report", report);
+        metric(line);
+        status.evaluations.removeIf(e -> e.stage().equals(stage.name()));
+        status.evaluations.add(new RunStatus.StageEvaluation(stage.name(), checkpoint.toString(), report));
+        save();
+        event("evaluation", Map.of("stage", stage.name(), "report", report));
     }
 
     /** A retriever plan: the same run life cycle (state, metrics, checkpoints, resume), with the dense encoder as the model. */

@@ -169,6 +169,23 @@ public class TrainingRuns implements AutoCloseable {
         }
     }
 
+    /**
+     * The directory a checkpoint reference names: {@code RUN/NAME} as {@code GET /admin/checkpoints}
+     * lists it, or an absolute path (returned as it is); anything else is a 400.
+     */
+    public Path resolveCheckpoint(String ref) {
+        if (Path.of(ref).isAbsolute()) {
+            return Path.of(ref);
+        }
+        String[] parts = ref.split("/");
+        if (parts.length != 2 || !parts[0].matches("[A-Za-z0-9_.-]+") || !parts[1].matches("[A-Za-z0-9_.-]+")
+                || parts[1].startsWith(".")) {
+            throw com.lawyerllama.system.ApiException.badRequest(
+                    "checkpoint must be RUN/NAME (as GET /admin/checkpoints lists) or an absolute directory, got " + ref);
+        }
+        return runsDir.resolve(parts[0]).resolve("checkpoints").resolve(parts[1]);
+    }
+
     /** The run's status, or null when there is no such run. */
     public RunStatus get(String id) {
         if (id == null || !id.matches("[A-Za-z0-9_.-]+")) {

@@ -107,6 +107,23 @@ class TrainingApiTest {
         }
         System.out.println("tiny plan through the API: " + stages + ", skipped steps " + run.get("skippedSteps"));
 
+        // The stages that name evaluations ran them on their final checkpoints.
+        JsonNode evaluations = run.get("evaluations");
+        assertThat(evaluations.valueStream().map(e -> e.get("stage").asString()).toList())
+                .containsExactly("S1-general-pretraining", "S12-retrieval-augmented-sft");
+        for (JsonNode e : evaluations) {
+            Path stageCheckpoint = Path.of(e.get("checkpoint").asString());
+            assertThat(stageCheckpoint.resolve("evaluation.json")).exists();
+            for (JsonNode t : e.get("report").get("tasks")) {
+                assertThat(t.get("n").asInt()).as(t.toString()).isEqualTo(4);
+                assertThat(t.get("chance").asDouble()).isGreaterThan(0);
+                assertThat(t.get("accuracy").asDouble()).isBetween(0.0, 1.0);
+            }
+        }
+        assertThat(evaluations.get(1).get("report").get("tasks").valueStream().map(t -> t.get("task").asString()).toList())
+                .containsExactly("sst2", "ocnli");
+        System.out.println("tiny plan stage evaluations: " + evaluations);
+
         Path checkpoint = Path.of(run.get("finalCheckpoint").asString());
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.bin", "plan.json", "metrics.jsonl")) {
             assertThat(checkpoint.resolve(f)).exists();
@@ -129,7 +146,31 @@ class TrainingApiTest {
         assertThat(checkpoints.findValuesAsString("path")).contains(checkpoint.toAbsolutePath().toString());
         assertThat(Http.json(get("/admin/training/runs")).findValuesAsString("id")).contains(id, secondId);
         assertThat(post("/admin/training/runs/" + id + "/cancel", "").statusCode()).isEqualTo(409);
-        assertThat(Files.readAllLines(checkpoint.resolve("metrics.jsonl"))).isNotEmpty();
+        // GET /admin/evaluations lists the run's stage evaluations; POST runs one on any checkpoint as a job.
+        JsonNode listed = Http.json(get("/admin/evaluations"));
+        assertThat(listed.get("stages").valueStream().filter(e -> e.get("runId").asString().equals(id))
+                .map(e -> e.get("stage").asString()).toList()).containsExactly("S1-general-pretraining", "S12-retrieval-augmented-sft");
+        HttpResponse<String> queued = post("/admin/evaluations",
+                "{\"checkpoint\": \"" + id + "/S1-general-pretraining\", \"tasks\": [\"sst2\"], \"limit\": 3}");
+        assertThat(queued.statusCode()).as(queued.body()).isEqualTo(202);
+        String jobId = Http.json(queued).get("id").asString();
+        JsonNode job = Http.json(get("/admin/evaluations/" + jobId));
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!job.get("state").asString().equals("succeeded") && !job.get("state").asString().equals("failed")
+                && System.nanoTime() < until) {
+            Thread.sleep(100);
+            job = Http.json(get("/admin/evaluations/" + jobId));
+        }
+        assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("succeeded");
+        assertThat(job.get("report").get("tasks").get(0).get("n").asInt()).isEqualTo(3);
+        assertThat(job.get("done").asInt()).isEqualTo(3);
+        assertThat(Http.json(get("/admin/evaluations")).get("jobs").findValuesAsString("id")).contains(jobId);
+        assertThat(post("/admin/evaluations/" + jobId + "/cancel", "").statusCode()).isEqualTo(409);
+
+        assertThat(Files.readAllLines(checkpoint.resolve("metrics.jsonl")))
+                .anyMatch(l -> l.contains("\"type\":\"evaluation\"") && l.contains("S1-general-pretraining"));
+        assertThat(Files.readAllLines(checkpoint.getParent().getParent().resolve("metrics.jsonl")))
+                .anyMatch(l -> l.contains("\"type\":\"evaluation\"") && l.contains("S12-retrieval-augmented-sft"));
     }
 
     @Test
@@ -141,15 +182,16 @@ class TrainingApiTest {
                     "datasets": [{"format": "epub", "path": "general-text/zh/cmrc2018_contexts.jsonl", "weight": 1}]},
                    {"name": "S7", "objective": "sft", "steps": 10, "seqLen": 64, "batchSize": 4, "lr": 0.001,
                     "lora": {"rank": 0, "alpha": 16, "targets": ["q_proj"]},
+                    "evaluate": {"tasks": ["sst2", "no-such-task"], "limit": 4},
                     "datasets": [{"format": "alpaca", "path": "lawyer-llama/no-such-file.json", "weight": 1}]}]},
                  "base": %s}""".formatted(TINY_BASE);
         HttpResponse<String> r = post("/admin/training/runs", plan);
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(Http.json(r).has("problems")).as(r.body()).isTrue();
         List<String> problems = Http.json(r).get("problems").valueStream().map(JsonNode::asString).toList();
-        assertThat(problems).hasSize(4);
+        assertThat(problems).hasSize(5);
         assertThat(String.join("\n", problems)).contains("unknown format 'epub'", "steps must be positive",
-                "lora.rank must be in [1, 256]", "no such file or folder");
+                "lora.rank must be in [1, 256]", "no such file or folder", "evaluate: unknown task 'no-such-task'");
     }
 
     /** The retriever plan starts through the same API (no base), and a cancel stops it even while it mines hard negatives. */
@@ -173,6 +215,26 @@ class TrainingApiTest {
             after = Http.json(get("/admin/training/runs/" + id));
         }
         assertThat(after.get("state").asString()).as(after.toString()).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void aBadEvaluationRequestIsA400ProblemAndAnUnknownCheckpointA404() {
+        for (String body : List.of("{\"checkpoint\": \"r/c\", \"tasks\": [\"no-such-task\"]}",
+                "{\"checkpoint\": \"r/c\", \"tasks\": [\"sst2\"], \"limit\": 0}",
+                "{\"checkpoint\": \"r/c\", \"tasks\": [\"sst2\"], \"limit\": \"four\"}",
+                "{\"checkpoint\": \"r/c\", \"tasks\": \"sst2\"}",
+                "{\"checkpoint\": \"../../etc\", \"tasks\": [\"sst2\"]}",
+                "{\"tasks\": [\"sst2\"]}", "[]")) {
+            HttpResponse<String> r = post("/admin/evaluations", body);
+            assertThat(r.statusCode()).as(body + " → " + r.body()).isEqualTo(400);
+            assertThat(r.headers().firstValue("Content-Type").orElse("")).contains("application/problem+json");
+            assertThat(Http.json(r).get("detail").asString()).isNotBlank();
+        }
+        HttpResponse<String> missing = post("/admin/evaluations", "{\"checkpoint\": \"no-run/no-stage\", \"tasks\": [\"sst2\"]}");
+        assertThat(missing.statusCode()).as(missing.body()).isEqualTo(404);
+        assertThat(get("/admin/evaluations/no-such-job").statusCode()).isEqualTo(404);
+        assertThat(http.get("/admin/evaluations").statusCode()).isEqualTo(401);
+        assertThat(http.postJson("/admin/evaluations", "{}").statusCode()).isEqualTo(401);
     }
 
     @Test

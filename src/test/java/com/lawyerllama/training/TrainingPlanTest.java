@@ -25,7 +25,7 @@ class TrainingPlanTest {
     void validationReportsEveryProblemAtOnce() {
         TrainingPlan.Stage bad = new TrainingPlan.Stage("S1", "pretrain",
                 List.of(new TrainingPlan.DatasetSpec("epub", "nowhere/x.epub", 0, 0, null)),
-                -1, 0, 4, 0, 0, 0, null, 0, -1, -1, new TrainingPlan.Lora(512, 0, List.of("qkv")), 2, null);
+                -1, 0, 4, 0, 0, 0, null, 0, -1, -1, new TrainingPlan.Lora(512, 0, List.of("qkv")), 2, null, null);
         List<String> problems = new TrainingPlan("bad", 1, 0.7, 0, 0, 0, 0, List.of(bad)).validate(SharedData.dir());
         assertThat(String.join("\n", problems)).contains("validationFraction", "evalEvery", "evalBatches", "checkpointEvery",
                 "logEvery", "objective must be", "steps must be positive", "seqLen", "batchSize", "gradAccum", "lr must be",

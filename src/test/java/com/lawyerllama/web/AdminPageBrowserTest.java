@@ -143,6 +143,16 @@ class AdminPageBrowserTest extends BrowserTestSupport {
         long validationPixels = coloredPixels(192, 57, 43);
         assertThat(trainPixels).as("the train loss line is drawn").isGreaterThan(50);
         assertThat(validationPixels).as("the validation point is drawn").isGreaterThan(5);
+        // S1 ends with its evaluation (sst2, 4 items): its row appears in the per-stage table, a
+        // column per task, the accuracy with its interval and the chance level beside it.
+        waitUntil(d -> d.findElements(By.cssSelector("#model-evals th[scope=row]")).stream()
+                .anyMatch(th -> th.getText().endsWith("/S1-general-pretraining")));
+        WebElement row = driver().findElements(By.cssSelector("#model-evals tr")).stream()
+                .filter(r -> r.getText().contains("/S1-general-pretraining")).findFirst().orElseThrow();
+        WebElement cell = row.findElement(By.cssSelector("td[data-task=sst2]"));
+        assertThat(cell.getText()).matches("(?s)(≈ )?\\d+\\.\\d%（\\d+\\.\\d%–\\d+\\.\\d%）\\s*随机 50\\.0%，n=4");
+        assertThat(driver().findElements(By.cssSelector("#model-evals-head th")).stream().map(WebElement::getText).toList())
+                .contains("sst2");
         // Cancel while it runs (the whole tiny plan takes about 20 s here), then picture the page.
         byId("training-cancel").click();
         waitUntil(d -> "已取消".equals(field("training-status", "状态")));
