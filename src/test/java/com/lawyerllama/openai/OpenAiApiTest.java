@@ -283,6 +283,12 @@ class OpenAiApiTest {
         return ((WebServerApplicationContext) remoteInstance).getWebServer().getPort();
     }
 
+    /** The model's health entry with its details, which only an admin sees. */
+    private static HttpResponse<String> adminHealth(Http remote) throws Exception {
+        return remote.send(remote.request("/actuator/health/model")
+                .header("Authorization", Http.basic("admin", IntegrationTest.ADMIN_PASSWORD)).GET());
+    }
+
     @AfterAll
     static void stopRemoteInstance() {
         if (remoteInstance != null) {
@@ -315,7 +321,7 @@ class OpenAiApiTest {
         assertThat(streamed.body()).contains("event:articles").contains("event:token").contains("event:done");
 
         // Health names the endpoint and the model, checks the server lists it, and never shows the key.
-        HttpResponse<String> health = remote.get("/actuator/health/model");
+        HttpResponse<String> health = adminHealth(remote);
         JsonNode details = Http.json(health).path("details");
         assertThat(Http.json(health).path("status").asString()).as(health.body()).isEqualTo("UP");
         assertThat(details.path("baseUrl").asString()).isEqualTo("http://127.0.0.1:" + relay.port() + "/v1");
@@ -368,7 +374,7 @@ class OpenAiApiTest {
         HttpResponse<String> stopped = remote.postJson("/consult", question);
         assertThat(stopped.statusCode()).as(stopped.body()).isEqualTo(503);
         assertThat(stopped.headers().firstValue("Retry-After")).hasValue("7");
-        JsonNode health = Http.json(remote.get("/actuator/health/model"));
+        JsonNode health = Http.json(adminHealth(remote));
         assertThat(health.path("status").asString()).isEqualTo("DOWN");
         assertThat(health.path("details").path("reachable").asBoolean()).isFalse();
         relay.start();
