@@ -1,8 +1,6 @@
 package com.lawyerllama.openai;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
+import com.lawyerllama.system.JsonBodyCheck;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,13 +44,13 @@ public record ChatCompletionRequest(String model, List<Message> messages, boolea
         if (body == null || body.length == 0) {
             throw OpenAiException.invalid(null, "The request body is empty; send a JSON object with model and messages.");
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
-        } catch (CharacterCodingException e) {
-            throw OpenAiException.invalid(null, "The request body is not valid UTF-8.");
+        // The service's one body check (strict UTF-8, JSON, no NUL or unpaired surrogate in any string),
+        // which the other endpoints get from RequestBodyLimitFilter; /v1 answers its findings in OpenAI's shape.
+        String problem = JsonBodyCheck.problem(body);
+        if (problem != null) {
+            throw OpenAiException.invalid(null, "The request body is refused: " + problem + ".");
         }
+        String text = new String(body, StandardCharsets.UTF_8);
         JsonNode root;
         try {
             root = JSON.readTree(text);

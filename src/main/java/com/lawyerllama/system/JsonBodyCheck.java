@@ -22,14 +22,14 @@ import tools.jackson.databind.json.JsonMapper;
  * or field name) holding a NUL or an unpaired surrogate ({@code "\ud800"}), which are not text
  * and break file paths, the index and the tokenizer further on. A failure names the field.
  */
-final class JsonBodyCheck {
+public final class JsonBodyCheck {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private JsonBodyCheck() {
     }
 
     /** Why the body is refused, or null when it passes. */
-    static String problem(byte[] body) {
+    public static String problem(byte[] body) {
         String text;
         try {
             text = strictUtf8(body);

@@ -187,6 +187,14 @@ class OpenAiApiTest {
         byte[] invalid = "{\"model\":\"tiny-zh\",\"messages\":[{\"role\":\"user\",\"content\":\"X\"}]}".getBytes(StandardCharsets.UTF_8);
         invalid[invalid.length - 5] = (byte) 0x80;
         assertOpenAiError(post(invalid, KEY), 400, null, "invalid UTF-8");
+        // An escaped unpaired surrogate and a NUL inside a message: not text, refused as on /consult.
+        for (String bad : List.of("\\ud800", "\\u0000")) {
+            byte[] body = ("{\"model\":\"tiny-zh\",\"messages\":[{\"role\":\"user\",\"content\":\"X" + bad + "\"}]}")
+                    .getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> refused = post(body, KEY);
+            assertOpenAiError(refused, 400, null, "escaped " + bad);
+            assertThat(Http.json(refused).path("error").path("message").asString()).contains("content");
+        }
         // A huge body: refused before it is read.
         byte[] huge = ("{\"model\":\"tiny-zh\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "法".repeat(200_000) + "\"}]}")
                 .getBytes(StandardCharsets.UTF_8);
