@@ -1,5 +1,6 @@
 package com.lawyerllama.openai;
 
+import com.lawyerllama.system.LoginThrottle;
 import com.lawyerllama.system.SecurityConfiguration;
 import com.lawyerllama.system.SecurityProperties;
 import jakarta.servlet.DispatcherType;
@@ -34,7 +35,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * user account over HTTP Basic. The admin's password and API token are never API keys: the
  * service refuses to start when one is listed. No cookies and no session, so nothing for a
  * cross-site request to ride on (CSRF protection has nothing to guard). Refusals are
- * OpenAI-shaped 401s.
+ * OpenAI-shaped 401s. Wrong keys (and, where {@code /v1} takes the user account, wrong Basic
+ * passwords) count against the service's {@link LoginThrottle} per client address, and a client
+ * over its limit gets an OpenAI-shaped 429 with Retry-After; the service-wide
+ * {@code system.LoginThrottleFilter} leaves {@code /v1} to this chain so that the answer keeps the
+ * protocol's shape.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
@@ -44,7 +49,7 @@ public class OpenAiSecurity {
     @Bean
     @Order(2)
     SecurityFilterChain openAiSecurityFilterChain(HttpSecurity http, OpenAiProperties properties,
-                                                  SecurityProperties security) throws Exception {
+                                                  SecurityProperties security, LoginThrottle throttle) throws Exception {
         SecurityProperties.Account admin = security.admin();
         for (String key : properties.apiKeys()) {
             if (key.equals(admin.apiToken()) || key.equals(admin.password())) {
@@ -71,11 +76,13 @@ public class OpenAiSecurity {
                         .accessDeniedHandler((request, response, denied) -> OpenAiExceptionHandler.write(response,
                                 new OpenAiException(HttpStatus.FORBIDDEN, "This account may not use the API.",
                                         "invalid_request_error", null, "forbidden", 0))))
-                .addFilterBefore(new ApiKeyFilter(properties.apiKeys()), BasicAuthenticationFilter.class)
+                .addFilterBefore(new ApiKeyFilter(properties.apiKeys(), throttle), BasicAuthenticationFilter.class)
                 .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(SecurityConfiguration.CONTENT_SECURITY_POLICY)));
         if (needsUser) {
-            http.httpBasic(basic -> basic.realmName("lawyer-llama").authenticationEntryPoint((request, response, denied) ->
-                    OpenAiExceptionHandler.write(response, unauthorized("Wrong user name or password."))));
+            http.httpBasic(basic -> basic.realmName("lawyer-llama").authenticationEntryPoint((request, response, denied) -> {
+                request.setAttribute(LoginThrottle.FAILED, Boolean.TRUE);
+                OpenAiExceptionHandler.write(response, unauthorized("Wrong user name or password."));
+            }));
         }
         return http.build();
     }
@@ -85,24 +92,42 @@ public class OpenAiSecurity {
     }
 
     /**
-     * With keys configured: a request's {@code Authorization: Bearer} must be one of them (compared in
-     * constant time); it then acts as a USER (never ADMIN). Without keys, the header is left alone.
+     * Throttling, then, with keys configured, the key check: a request's {@code Authorization: Bearer}
+     * must be one of them (compared in constant time); it then acts as a USER (never ADMIN). Without
+     * keys, the header is left to the chain. A request with credentials from an address that has
+     * failed too often is refused with 429 before they are looked at; a wrong key or a wrong Basic
+     * password (marked {@link LoginThrottle#FAILED} by the chain) counts a failure, anything else
+     * clears the address's count. Keys are counted per address only: they are not user names, and
+     * one client must not lock out every other key holder.
      */
     static final class ApiKeyFilter extends OncePerRequestFilter {
         private final List<byte[]> keys;
+        private final LoginThrottle throttle;
 
-        ApiKeyFilter(List<String> keys) {
+        ApiKeyFilter(List<String> keys, LoginThrottle throttle) {
             this.keys = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+            this.throttle = throttle;
         }
 
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
+            String header = request.getHeader("Authorization");
+            String address = request.getRemoteAddr();
+            if (header != null) {
+                long wait = throttle.retryAfterSeconds(address, null);
+                if (wait > 0) {
+                    OpenAiExceptionHandler.write(response, new OpenAiException(HttpStatus.TOO_MANY_REQUESTS,
+                            "Too many failed API keys or logins from this address; retry after " + wait + " s.",
+                            "rate_limit_error", null, "too_many_failed_logins", (int) Math.min(Integer.MAX_VALUE, wait)));
+                    return;
+                }
+            }
             if (keys.isEmpty()) {
                 chain.doFilter(request, response);
+                count(request, response, header, address);
                 return;
             }
-            String header = request.getHeader("Authorization");
             if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
                 OpenAiExceptionHandler.write(response, unauthorized("An API key is required: send Authorization: Bearer <key>."));
                 return;
@@ -113,6 +138,7 @@ public class OpenAiSecurity {
                 valid |= MessageDigest.isEqual(given, key);
             }
             if (!valid) {
+                throttle.failed(address, null);
                 OpenAiExceptionHandler.write(response, unauthorized("Incorrect API key provided."));
                 return;
             }
@@ -122,6 +148,15 @@ public class OpenAiSecurity {
                 chain.doFilter(request, response);
             } finally {
                 SecurityContextHolder.clearContext();
+            }
+            throttle.succeeded(address);
+        }
+
+        private void count(HttpServletRequest request, HttpServletResponse response, String header, String address) {
+            if (request.getAttribute(LoginThrottle.FAILED) != null) {
+                throttle.failed(address, null);
+            } else if (header != null && response.getStatus() < 400) {
+                throttle.succeeded(address);
             }
         }
     }

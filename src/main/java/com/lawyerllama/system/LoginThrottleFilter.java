@@ -16,13 +16,20 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Retry-After while its client address or user name has failed too often
  * ({@link LoginThrottle}); afterwards, a step that found the credentials wrong (it sets
  * {@link LoginThrottle#FAILED}) counts a failure, anything else a success. Registered in
- * {@link SecurityConfiguration} just before Spring Security's filter.
+ * {@link SecurityConfiguration} just before Spring Security's filter. {@code /v1} (the
+ * OpenAI-compatible API) is throttled by its own chain with the same {@link LoginThrottle}, so
+ * that its 429 keeps the protocol's error shape.
  */
 public class LoginThrottleFilter extends OncePerRequestFilter {
     private final LoginThrottle throttle;
 
     public LoginThrottleFilter(LoginThrottle throttle) {
         this.throttle = throttle;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return request.getRequestURI().startsWith("/v1/");
     }
 
     @Override

@@ -217,6 +217,27 @@ class OpenAiApiTest {
         assertThat(conversations()).isEqualTo(conversationsBefore);
     }
 
+    @Test
+    void wrongKeysAreThrottledWithAnOpenAiShaped429ThenTheRightKeyGetsInAgain() throws Exception {
+        byte[] good = ("{\"model\":\"tiny-zh\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":1}")
+                .getBytes(StandardCharsets.UTF_8);
+        // A success first clears this address's count, whatever earlier tests left in it.
+        assertThat(post(good, KEY).statusCode()).isEqualTo(200);
+        for (int i = 0; i < 10; i++) {                     // lawyer.security.login-throttle.max-failures
+            assertOpenAiError(post(good, "guess-" + i), 401, null, "wrong key " + i);
+        }
+        long started = System.nanoTime();
+        HttpResponse<String> throttled = post(good, KEY);  // the right key too: refused before it is looked at
+        assertOpenAiError(throttled, 429, null, "after 10 wrong keys");
+        assertThat(Http.json(throttled).path("error").path("type").asString()).isEqualTo("rate_limit_error");
+        long retryAfter = Long.parseLong(throttled.headers().firstValue("Retry-After").orElseThrow());
+        assertThat(retryAfter).isBetween(1L, 10L);
+        Thread.sleep(retryAfter * 1000 + 200);
+        assertThat(post(good, KEY).statusCode()).isEqualTo(200);
+        System.out.printf("/v1 key throttle: 10 wrong keys, 429 with Retry-After %d s, the right key back in after %.1f s%n",
+                retryAfter, (System.nanoTime() - started) / 1e9);
+    }
+
     private HttpResponse<String> post(byte[] body, String key) {
         Http http = new Http(port);
         HttpRequest.Builder request = http.request("/v1/chat/completions").header("Content-Type", "application/json")
