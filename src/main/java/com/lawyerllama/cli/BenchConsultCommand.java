@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,7 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
                 + "on this machine and prints the numbers.")
 public final class BenchConsultCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
-    private static final List<String> QUESTIONS = List.of(
+    static final List<String> QUESTIONS = List.of(
             "我交了定金，商家违约了，能要求双倍返还吗？",
             "公司拖欠工资三个月，我可以解除劳动合同并要求经济补偿吗？",
             "离婚时夫妻共同财产怎么分割？",
@@ -72,19 +73,24 @@ public final class BenchConsultCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "32", description = "maxTokens per answer.")
     int maxTokens;
 
+    @Option(names = "--warm-up", defaultValue = "0",
+            description = "Requests per target sent first and not counted (JIT and caches warm up in every service on the path).")
+    int warmUp;
+
     private record Target(String api, int port) {
         String label() {
             return api + "@" + port;
         }
     }
 
-    private record Sample(int target, int status, double latencyMs, long retrievalMs, long generationMs) {
+    private record Sample(int target, int status, double latencyMs, long retrievalMs, long generationMs,
+                          String question, String answer, int completionTokens) {
     }
 
     @Override
     public Integer call() throws Exception {
-        if (concurrency < 1 || concurrency > 64 || durationSeconds < 1 || durationSeconds > 600) {
-            throw new UsageException("--concurrency must be 1-64 and --duration 1-600 seconds");
+        if (concurrency < 1 || concurrency > 64 || durationSeconds < 1 || durationSeconds > 600 || warmUp < 0 || warmUp > 1000) {
+            throw new UsageException("--concurrency must be 1-64, --duration 1-600 seconds and --warm-up 0-1000 requests");
         }
         List<Target> targets = new ArrayList<>();
         targets.add(target(api, port));
@@ -100,6 +106,11 @@ public final class BenchConsultCommand implements Callable<Integer> {
             }
         }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        for (int w = 0; w < warmUp; w++) {
+            for (Target target : targets) {
+                once(client, 0, target, QUESTIONS.get(w % QUESTIONS.size()));
+            }
+        }
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds);
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
@@ -121,8 +132,8 @@ public final class BenchConsultCommand implements Callable<Integer> {
         pool.awaitTermination(durationSeconds + 600L, TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - started) / 1e9;
 
-        System.out.printf("bench-consult: %d target(s) interleaved for %.1f s at concurrency %d, maxTokens %d%n",
-                targets.size(), elapsed, concurrency, maxTokens);
+        System.out.printf("bench-consult: %d target(s) interleaved for %.1f s at concurrency %d, maxTokens %d, after %d warm-up requests each%n",
+                targets.size(), elapsed, concurrency, maxTokens, warmUp);
         double firstMean = Double.NaN;
         for (int t = 0; t < targets.size(); t++) {
             int index = t;
@@ -138,11 +149,22 @@ public final class BenchConsultCommand implements Callable<Integer> {
             System.out.printf("  latency ms: mean %.1f, p50 %.0f, p90 %.0f, p99 %.0f, max %.0f%n", mean,
                     Percentiles.of(latencies, 0.5), Percentiles.of(latencies, 0.9), Percentiles.of(latencies, 0.99),
                     Percentiles.of(latencies, 1.0));
+            System.out.printf("  completion tokens: mean %.1f%n", ok.stream().mapToInt(Sample::completionTokens).average().orElse(0));
             if (t == 0) {
                 firstMean = mean;
             } else {
                 System.out.printf("  mean vs %s: %+.1f ms (%+.2f%%)%n", targets.get(0).label(), mean - firstMean,
                         100 * (mean - firstMean) / firstMean);
+                // At temperature 0 both targets should give the same answer to a question: then the
+                // difference in latency is the path's, not a longer or shorter answer's.
+                Map<String, String> firstAnswers = new HashMap<>();
+                samples.stream().filter(s -> s.target() == 0 && s.status() == 200)
+                        .forEach(s -> firstAnswers.putIfAbsent(s.question(), s.answer()));
+                long compared = ok.stream().filter(s -> firstAnswers.containsKey(s.question())).count();
+                long same = ok.stream().filter(s -> s.answer() != null && s.answer().strip()
+                        .equals(firstAnswers.getOrDefault(s.question(), "\0").strip())).count();
+                System.out.printf("  answers identical to %s's for the same question: %d of %d%n", targets.get(0).label(),
+                        same, compared);
             }
             if (!ok.isEmpty() && "consult".equals(targets.get(t).api())) {
                 double retrieval = ok.stream().mapToDouble(Sample::retrievalMs).sum();
@@ -181,12 +203,17 @@ public final class BenchConsultCommand implements Callable<Integer> {
             HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             double latency = (System.nanoTime() - t0) / 1e6;
             if (response.statusCode() != 200) {
-                return new Sample(index, response.statusCode(), latency, 0, 0);
+                return new Sample(index, response.statusCode(), latency, 0, 0, question, null, 0);
             }
-            JsonNode timings = JSON.readTree(response.body()).path("timings");
-            return new Sample(index, 200, latency, timings.path("retrievalMs").asLong(), timings.path("generationMs").asLong());
+            JsonNode json = JSON.readTree(response.body());
+            JsonNode timings = json.path("timings");
+            String answer = openai ? json.path("choices").path(0).path("message").path("content").asString()
+                    : json.path("answer").asString();
+            int tokens = json.path("usage").path(openai ? "completion_tokens" : "completionTokens").asInt();
+            return new Sample(index, 200, latency, timings.path("retrievalMs").asLong(), timings.path("generationMs").asLong(),
+                    question, answer, tokens);
         } catch (Exception e) {
-            return new Sample(index, -1, (System.nanoTime() - t0) / 1e6, 0, 0);
+            return new Sample(index, -1, (System.nanoTime() - t0) / 1e6, 0, 0, question, null, 0);
         }
     }
 }

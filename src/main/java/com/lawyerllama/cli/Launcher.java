@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 EmbedCommand.class,
                 EvalCommand.class,
                 BenchConsultCommand.class,
+                BenchRemoteCommand.class,
                 com.lawyerllama.cli.GenerateCommand.class,
                 com.lawyerllama.cli.ConvertCommand.class,
                 com.lawyerllama.cli.BenchCommand.class,

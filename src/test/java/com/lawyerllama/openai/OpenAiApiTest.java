@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import com.lawyerllama.testsupport.Cli;
 import com.lawyerllama.testsupport.Http;
 import com.lawyerllama.testsupport.IntegrationTest;
 import com.lawyerllama.testsupport.NodePackages;
@@ -236,6 +237,18 @@ class OpenAiApiTest {
         assertThat(post(good, KEY).statusCode()).isEqualTo(200);
         System.out.printf("/v1 key throttle: 10 wrong keys, 429 with Retry-After %d s, the right key back in after %.1f s%n",
                 retryAfter, (System.nanoTime() - started) / 1e9);
+    }
+
+    @Test
+    void benchRemoteComparesTheRemoteModelsClientWithAPlainReaderOnTheSameServer() {
+        Cli.Result r = Cli.run("bench-remote", "--base-url", "http://127.0.0.1:" + port + "/v1", "--model", PLAIN_MODEL,
+                "--api-key", KEY, "--requests", "3", "--warm-up", "1", "--max-tokens", "8");
+        assertThat(r.code()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("3 pairs after 1 warm-up pairs, max_tokens 8")
+                .containsPattern("(?m)^  latency ms: mean [0-9.]+, p50 [0-9.]+.*client CPU [0-9.]+ ms per request$")
+                .containsPattern("(?m)^remote minus plain, per pair: median [-+][0-9.]+ ms, mean [-+][0-9.]+ ms")
+                // Temperature 0 on one server: the two clients must read the same answer.
+                .contains("same text on both paths: 3 of 3");
     }
 
     private HttpResponse<String> post(byte[] body, String key) {
