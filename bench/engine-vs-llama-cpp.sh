@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Engine decode speed against llama.cpp on the same GGUF weights, side by side in one run.
 #
-# For each shape (default: Qwen2.5-0.5B and 1.5B with random weights), the engine writes a random
-# Hugging Face checkpoint with the Qwen tokenizer, exports it with `convert --to gguf --type F32`,
+# For each shape (default: Qwen2.5-0.5B and 1.5B with random weights; LLaMA shapes such as 1.1B too), the
+# engine writes a random Hugging Face checkpoint with the Qwen tokenizer (LLaMA-2's for LLaMA shapes), exports it with `convert --to gguf --type F32`,
 # then, for each thread count, runs llama.cpp (node-llama-cpp's prebuilt CPU build, installed from
 # npm into target/node-llama-cpp as the tests do) and `bench --model FILE.gguf` alternately, and
 # prints decode tokens/s and their ratio (engine / llama.cpp; the target is >= 0.9).
@@ -41,7 +41,10 @@ for shape in "${shapes[@]}"; do
   if [[ ! -f $gguf ]]; then
     hf=$work/$shape-hf
     lawyer convert --random "$shape" --out "$hf" >&2
-    cp "$shared/tokenizers/qwen3/tokenizer.json" "$shared/tokenizers/qwen3/tokenizer_config.json" "$hf/"
+    case $shape in
+      qwen*) cp "$shared/tokenizers/qwen3/tokenizer.json" "$shared/tokenizers/qwen3/tokenizer_config.json" "$hf/" ;;
+      *) cp "$shared/tokenizers/llama2/tokenizer.model" "$hf/" ;;           # LLaMA shapes (15M, 1.1B, dim=…)
+    esac
     lawyer convert --to gguf --model "$hf" --out "$gguf" --type F32 >&2
     rm -rf "$hf"
   fi
