@@ -141,6 +141,8 @@ public final class LogLikelihoodScorer implements AutoCloseable {
                     longer.add(i);
                 }
             }
+            // Options of similar length share a batch, so that little of it is padding (charge names run from 2 to 18 tokens).
+            longer.sort(java.util.Comparator.comparingInt(i -> continuations.get(i).length));
             for (int from = 0; from < longer.size(); from += optionBatch) {
                 List<Integer> batch = longer.subList(from, Math.min(longer.size(), from + optionBatch));
                 scoreRest(context.length, cache, continuations, batch, perToken, scope);
