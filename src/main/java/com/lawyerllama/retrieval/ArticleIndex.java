@@ -474,6 +474,37 @@ public class ArticleIndex implements ArticleResolver {
         }
     }
 
+    /** A term of a text as {@code analyzer} cuts it: how often in the text, in how many articles. */
+    public record TermStatistic(String term, int frequency, long documents) {
+    }
+
+    /**
+     * The terms {@code analyzer} makes of {@code text} for the article text field, with their
+     * document frequencies in the index, and the number of articles with that field (one
+     * term-vectors request for an artificial document; nothing is indexed).
+     */
+    public TermStatistics termStatistics(String text, String analyzer) {
+        try {
+            var response = client.termvectors(t -> t.index(alias()).doc(Map.of("text", text)).fields("text")
+                    .perFieldAnalyzer(Map.of("text", analyzer)).termStatistics(true).fieldStatistics(true)
+                    .positions(false).offsets(false).payloads(false).realtime(false));
+            var vector = response.termVectors().get("text");
+            if (vector == null) {
+                return new TermStatistics(List.of(), 0);
+            }
+            List<TermStatistic> terms = new ArrayList<>();
+            vector.terms().forEach((term, stats) -> terms.add(new TermStatistic(term, stats.termFreq(),
+                    stats.docFreq() == null ? 0 : stats.docFreq())));
+            return new TermStatistics(terms, vector.fieldStatistics() == null ? 0 : vector.fieldStatistics().docCount());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@link #termStatistics}' answer. */
+    public record TermStatistics(List<TermStatistic> terms, long documents) {
+    }
+
     /** Scored hits of a query, best first. */
     public List<ScoredArticle> search(Query query, int size) {
         return search(query, null, 0, size);

@@ -175,7 +175,10 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         int size = Math.max(properties.candidates(), query.k() + explicit);
         Query full = lexicalQuery(text, earlier, laws, properties.searchAnalyzer());
         List<ScoredArticle> hits = List.of();
-        if (properties.rescoreWindow() > 0 && known.bigramSearch()) {
+        Query reduced = known.bigramSearch() ? reducedQuery(text, earlier, laws) : null;
+        if (reduced != null) {
+            hits = index.search(reduced, size);
+        } else if (properties.rescoreWindow() > 0 && known.bigramSearch()) {
             hits = index.search(lexicalQuery(text, earlier, laws, BIGRAMS_ONLY), full,
                     Math.max(size, properties.rescoreWindow()), size);
         }
@@ -188,6 +191,54 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         }
         scored.sort(java.util.Comparator.comparingDouble(ScoredArticle::score).reversed());
         return scored;
+    }
+
+    /**
+     * For a question with more distinct bigrams than {@code lawyer.retrieval.long-query-terms}: its
+     * most informative bigrams only (frequency in the question × log inverse document frequency), each
+     * a term clause on every field, boosted by the field's weight × its frequency in the question; null
+     * for a shorter question (or when the setting is 0).
+     */
+    Query reducedQuery(String text, String earlier, Set<String> laws) {
+        int keep = properties.longQueryTerms();
+        if (keep <= 0 || text.codePointCount(0, text.length()) <= keep) {
+            return null;
+        }
+        ArticleIndex.TermStatistics stats = index.termStatistics(text, BIGRAMS_ONLY);
+        if (stats.terms().size() <= keep) {
+            return null;
+        }
+        double n = Math.max(1, stats.documents());
+        List<ArticleIndex.TermStatistic> chosen = stats.terms().stream()
+                .filter(t -> t.documents() > 0)
+                .sorted(java.util.Comparator.comparingDouble((ArticleIndex.TermStatistic t) ->
+                        -t.frequency() * Math.log(1 + (n - t.documents() + 0.5) / (t.documents() + 0.5))))
+                .limit(keep).toList();
+        if (chosen.isEmpty()) {
+            return null;
+        }
+        Query terms = Query.of(q -> q.bool(b -> {
+            for (String field : properties.fields()) {
+                int caret = field.indexOf('^');
+                String name = caret < 0 ? field : field.substring(0, caret);
+                float boost = caret < 0 ? 1f : Float.parseFloat(field.substring(caret + 1));
+                for (ArticleIndex.TermStatistic t : chosen) {
+                    b.should(s -> s.term(tq -> tq.field(name).value(t.term()).boost(boost * t.frequency())));
+                }
+            }
+            return b;
+        }));
+        return Query.of(q -> q.bool(b -> {
+            b.filter(f -> f.term(t -> t.field("current").value(true)));
+            b.must(terms);
+            if (!earlier.isBlank()) {
+                b.should(s -> s.match(m -> m.field("text").query(earlier).boost(0.3f).analyzer(BIGRAMS_ONLY)));
+            }
+            for (String law : laws) {
+                b.should(s -> s.term(t -> t.field("law").value(law).boost(properties.lawBoost())));
+            }
+            return b;
+        }));
     }
 
     /** The question against {@code fields}, analysed by {@code analyzer} (blank: the fields' own analyzer). */

@@ -26,6 +26,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param rescoreWindow  when above 0, BM25 runs in two stages: the question's bigrams alone find this many
  *                       candidates (fast: single characters match most of the corpus), then the full query
  *                       ({@code searchAnalyzer}) scores just those; 0: one stage, the full query over the corpus
+ * @param longQueryTerms when above 0, a question with more distinct bigrams than this is searched in one stage
+ *                       by only its this-many most informative bigrams (term frequency in the question × the
+ *                       index's inverse document frequency): a long fact description has hundreds, and BM25's
+ *                       cost grows with them; 0: every question in full
  * @param mode           {@code bm25} (the default), {@code dense} or {@code fused} (both, by weighted reciprocal-rank
  *                       fusion); dense and fused fall back to BM25 (logged) while no retriever model is active or its
  *                       vectors do not yet cover the index. BM25 is the default because fused retrieval with the
@@ -50,6 +54,7 @@ public record RetrievalProperties(
         @DefaultValue("50") int candidates,
         @DefaultValue("") String searchAnalyzer,
         @DefaultValue("200") int rescoreWindow,
+        @DefaultValue("160") int longQueryTerms,
         @DefaultValue({"text^1.0", "path^0.4", "lawTitle^0.3"}) java.util.List<String> fields,
         @DefaultValue("bm25") Mode mode,
         @DefaultValue Dense dense,

@@ -53,6 +53,49 @@ class ArticleSearchApiTest {
                 || c.equals("《民法典》第五百八十八条"));
     }
 
+    /** A judgement's facts, as LawBench 3-5 gives them: hundreds of characters, the same words again and again. */
+    static final String THEFT_FACTS = "经审理查明：2019年3月至5月间，被告人张某某在本市某区多个居民小区内，趁被害人不备，先后五次盗窃被害人放置在"
+            + "电动车内的手机、现金等财物，共计价值人民币一万二千元。具体事实如下：1. 2019年3月12日晚，被告人张某某在某小区停车棚内，"
+            + "撬开被害人李某电动车的储物箱，盗窃苹果手机一部，经鉴定价值人民币四千五百元。2. 2019年4月3日凌晨，被告人张某某在某超市"
+            + "门口，盗窃被害人王某放置在电动车车筐内的钱包一个，内有现金人民币八百元。3. 2019年4月20日，被告人张某某在某菜市场内，"
+            + "趁被害人赵某挑选蔬菜之机，从其口袋中扒窃华为手机一部，经鉴定价值人民币三千二百元。4. 2019年5月8日，被告人张某某在某"
+            + "小区内，盗窃被害人刘某电动车上的电瓶两块，经鉴定价值人民币一千五百元。5. 2019年5月15日，被告人张某某在某公园内盗窃"
+            + "被害人陈某放在长椅上的背包，内有现金人民币二千元。案发后，被告人张某某被公安机关抓获，到案后如实供述了上述犯罪事实，"
+            + "赃款赃物已部分追回并发还被害人。";
+
+    @Autowired
+    ElasticsearchArticleRetriever retriever;
+
+    @Test
+    void aLongFactDescriptionIsSearchedByItsMostInformativeBigrams() {
+        // lawyer.retrieval.long-query-terms (160): one term clause per chosen bigram on each of the three fields.
+        String cleaned = QueryText.clean(THEFT_FACTS);
+        var reduced = retriever.reducedQuery(cleaned, "", java.util.Set.of());
+        var clauses = reduced.bool().must().get(0).bool().should();
+        assertThat(clauses).hasSize(3 * 160);
+        assertThat(clauses.stream().map(c -> c.term().field()).distinct()).containsExactly("text", "path", "lawTitle");
+        assertThat(clauses.stream().filter(c -> c.term().field().equals("text")).map(c -> c.term().value().stringValue())
+                .distinct()).hasSize(160);
+        // A repeated, rare word is kept with its count as the boost: "盗窃" occurs five times.
+        assertThat(clauses).anyMatch(c -> c.term().field().equals("text") && c.term().value().stringValue().equals("盗窃")
+                && c.term().boost() == 5.0f);
+        // A short question is searched in full, as before.
+        assertThat(retriever.reducedQuery(QueryText.clean("我交了定金，商家违约了，能要求双倍返还吗？"), "", java.util.Set.of())).isNull();
+
+        // Searched end to end (BM25 still ranks criminal procedure first for such facts: docs/retrieval-areas.md).
+        HttpResponse<String> response = search(THEFT_FACTS, 5);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(citations(response)).hasSize(5);
+    }
+
+    private static int countOf(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     @Test
     void anExplicitCitationComesFirst() {
         HttpResponse<String> response = search("刑法第264条规定的盗窃罪怎么量刑", 3);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ActiveRetrieverModelTest {
 
     private static RetrievalProperties withModelPath(String path) {
-        return new RetrievalProperties("articles", "cjk_bigram", 3, 20, 0.25, 5.0, 2000, 500, true, false, 8.0f, 50, "", 200,
+        return new RetrievalProperties("articles", "cjk_bigram", 3, 20, 0.25, 5.0, 2000, 500, true, false, 8.0f, 50, "", 200, 0,
                 List.of("text^1.0"), RetrievalProperties.Mode.FUSED, new RetrievalProperties.Dense(path, 0.5, 200, 256, null, RetrievalProperties.VectorIndex.AUTO),
                 new RetrievalProperties.Fusion(1, 1, 60));
     }
