@@ -1,6 +1,7 @@
 package com.lawyerllama.openai;
 
 import com.lawyerllama.system.LoginThrottle;
+import com.lawyerllama.system.LoginThrottleFilter;
 import com.lawyerllama.system.SecurityConfiguration;
 import com.lawyerllama.system.SecurityProperties;
 import jakarta.servlet.DispatcherType;
@@ -37,9 +38,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * cross-site request to ride on (CSRF protection has nothing to guard). Refusals are
  * OpenAI-shaped 401s. Wrong keys (and, where {@code /v1} takes the user account, wrong Basic
  * passwords) count against the service's {@link LoginThrottle} per client address, and a client
- * over its limit gets an OpenAI-shaped 429 with Retry-After; the service-wide
- * {@code system.LoginThrottleFilter} leaves {@code /v1} to this chain so that the answer keeps the
- * protocol's shape.
+ * over its limit gets an OpenAI-shaped 429 with Retry-After: the chain has its own
+ * {@link LoginThrottleFilter#perAddress} instance, and the service-wide one leaves {@code /v1} to it.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
@@ -76,7 +76,12 @@ public class OpenAiSecurity {
                         .accessDeniedHandler((request, response, denied) -> OpenAiExceptionHandler.write(response,
                                 new OpenAiException(HttpStatus.FORBIDDEN, "This account may not use the API.",
                                         "invalid_request_error", null, "forbidden", 0))))
-                .addFilterBefore(new ApiKeyFilter(properties.apiKeys(), throttle), BasicAuthenticationFilter.class)
+                // The throttle first, so that a throttled client's credentials are not even looked at.
+                .addFilterBefore(LoginThrottleFilter.perAddress(throttle, (request, response, message, wait) ->
+                        OpenAiExceptionHandler.write(response, new OpenAiException(HttpStatus.TOO_MANY_REQUESTS, message,
+                                "rate_limit_error", null, "too_many_failed_logins", (int) Math.min(Integer.MAX_VALUE, wait)))),
+                        BasicAuthenticationFilter.class)
+                .addFilterBefore(new ApiKeyFilter(properties.apiKeys()), BasicAuthenticationFilter.class)
                 .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(SecurityConfiguration.CONTENT_SECURITY_POLICY)));
         if (needsUser) {
             http.httpBasic(basic -> basic.realmName("lawyer-llama").authenticationEntryPoint((request, response, denied) -> {
@@ -92,42 +97,25 @@ public class OpenAiSecurity {
     }
 
     /**
-     * Throttling, then, with keys configured, the key check: a request's {@code Authorization: Bearer}
-     * must be one of them (compared in constant time); it then acts as a USER (never ADMIN). Without
-     * keys, the header is left to the chain. A request with credentials from an address that has
-     * failed too often is refused with 429 before they are looked at; a wrong key or a wrong Basic
-     * password (marked {@link LoginThrottle#FAILED} by the chain) counts a failure, anything else
-     * clears the address's count. Keys are counted per address only: they are not user names, and
-     * one client must not lock out every other key holder.
+     * With keys configured: a request's {@code Authorization: Bearer} must be one of them (compared in
+     * constant time); it then acts as a USER (never ADMIN), and a wrong one is marked
+     * {@link LoginThrottle#FAILED} for the throttle. Without keys, the header is left alone.
      */
     static final class ApiKeyFilter extends OncePerRequestFilter {
         private final List<byte[]> keys;
-        private final LoginThrottle throttle;
 
-        ApiKeyFilter(List<String> keys, LoginThrottle throttle) {
+        ApiKeyFilter(List<String> keys) {
             this.keys = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-            this.throttle = throttle;
         }
 
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
-            String header = request.getHeader("Authorization");
-            String address = request.getRemoteAddr();
-            if (header != null) {
-                long wait = throttle.retryAfterSeconds(address, null);
-                if (wait > 0) {
-                    OpenAiExceptionHandler.write(response, new OpenAiException(HttpStatus.TOO_MANY_REQUESTS,
-                            "Too many failed API keys or logins from this address; retry after " + wait + " s.",
-                            "rate_limit_error", null, "too_many_failed_logins", (int) Math.min(Integer.MAX_VALUE, wait)));
-                    return;
-                }
-            }
             if (keys.isEmpty()) {
                 chain.doFilter(request, response);
-                count(request, response, header, address);
                 return;
             }
+            String header = request.getHeader("Authorization");
             if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
                 OpenAiExceptionHandler.write(response, unauthorized("An API key is required: send Authorization: Bearer <key>."));
                 return;
@@ -138,7 +126,7 @@ public class OpenAiSecurity {
                 valid |= MessageDigest.isEqual(given, key);
             }
             if (!valid) {
-                throttle.failed(address, null);
+                request.setAttribute(LoginThrottle.FAILED, Boolean.TRUE);
                 OpenAiExceptionHandler.write(response, unauthorized("Incorrect API key provided."));
                 return;
             }
@@ -148,15 +136,6 @@ public class OpenAiSecurity {
                 chain.doFilter(request, response);
             } finally {
                 SecurityContextHolder.clearContext();
-            }
-            throttle.succeeded(address);
-        }
-
-        private void count(HttpServletRequest request, HttpServletResponse response, String header, String address) {
-            if (request.getAttribute(LoginThrottle.FAILED) != null) {
-                throttle.failed(address, null);
-            } else if (header != null && response.getStatus() < 400) {
-                throttle.succeeded(address);
             }
         }
     }

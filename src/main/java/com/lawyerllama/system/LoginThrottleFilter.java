@@ -17,19 +17,47 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * ({@link LoginThrottle}); afterwards, a step that found the credentials wrong (it sets
  * {@link LoginThrottle#FAILED}) counts a failure, anything else a success. Registered in
  * {@link SecurityConfiguration} just before Spring Security's filter. {@code /v1} (the
- * OpenAI-compatible API) is throttled by its own chain with the same {@link LoginThrottle}, so
- * that its 429 keeps the protocol's error shape.
+ * OpenAI-compatible API) is left to a second instance in its own security chain
+ * ({@link #perAddress}), which shares the {@link LoginThrottle} and writes its 429 in that
+ * protocol's error shape.
  */
 public class LoginThrottleFilter extends OncePerRequestFilter {
-    private final LoginThrottle throttle;
+    /** Writes the 429 for a throttled request, in the shape of the API it asked. */
+    @FunctionalInterface
+    public interface Refusal {
+        void write(HttpServletRequest request, HttpServletResponse response, String message, long retryAfterSeconds)
+                throws IOException;
+    }
 
+    private final LoginThrottle throttle;
+    private final boolean perUser;
+    private final Refusal refusal;
+    private final String leftToOthers;
+
+    /** The service-wide filter: per address and per user name, problem details, everything but {@code /v1}. */
     public LoginThrottleFilter(LoginThrottle throttle) {
+        this(throttle, true, (request, response, message, wait) ->
+                Problems.write(request, response, HttpStatus.TOO_MANY_REQUESTS, message, wait), "/v1/");
+    }
+
+    private LoginThrottleFilter(LoginThrottle throttle, boolean perUser, Refusal refusal, String leftToOthers) {
         this.throttle = throttle;
+        this.perUser = perUser;
+        this.refusal = refusal;
+        this.leftToOthers = leftToOthers;
+    }
+
+    /**
+     * For a security chain of its own: failures counted per client address only (API keys are
+     * not user names, and one client must not lock every key holder out), refused by {@code refusal}.
+     */
+    public static LoginThrottleFilter perAddress(LoginThrottle throttle, Refusal refusal) {
+        return new LoginThrottleFilter(throttle, false, refusal, null);
     }
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return request.getRequestURI().startsWith("/v1/");
+        return leftToOthers != null && request.getRequestURI().startsWith(leftToOthers);
     }
 
     @Override
@@ -41,14 +69,14 @@ public class LoginThrottleFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        String user = header != null ? userOf(header) : request.getParameter("username");
+        String user = !perUser ? null : header != null ? userOf(header) : request.getParameter("username");
         String address = request.getRemoteAddr();
         long wait = throttle.retryAfterSeconds(address, user);
         if (wait > 0) {
             ClientErrorLog.refused(request, 429, "too many failed logins from " + address
                     + (user == null ? "" : " or for user " + ClientErrorLog.printable(user, 64)));
-            Problems.write(request, response, HttpStatus.TOO_MANY_REQUESTS,
-                    "Too many failed logins from this address or for this user; retry after " + wait + " s.", wait);
+            refusal.write(request, response, (perUser ? "Too many failed logins from this address or for this user"
+                    : "Too many failed API keys or logins from this address") + "; retry after " + wait + " s.", wait);
             return;
         }
         chain.doFilter(request, response);
