@@ -228,17 +228,7 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
             }
             return b;
         }));
-        return Query.of(q -> q.bool(b -> {
-            b.filter(f -> f.term(t -> t.field("current").value(true)));
-            b.must(terms);
-            if (!earlier.isBlank()) {
-                b.should(s -> s.match(m -> m.field("text").query(earlier).boost(0.3f).analyzer(BIGRAMS_ONLY)));
-            }
-            for (String law : laws) {
-                b.should(s -> s.term(t -> t.field("law").value(law).boost(properties.lawBoost())));
-            }
-            return b;
-        }));
+        return withContext(terms, earlier, laws, BIGRAMS_ONLY);
     }
 
     /** The question against {@code fields}, analysed by {@code analyzer} (blank: the fields' own analyzer). */
@@ -251,7 +241,16 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
             }
             return m;
         }));
-        Query base = Query.of(q -> q.bool(b -> {
+        return withContext(match, earlier, laws, analyzer);
+    }
+
+    /**
+     * {@code match} over current articles only, with what the question's context adds: the user's
+     * earlier turns (analysed by {@code analyzer}, blank: the field's own) and the laws it names.
+     */
+    private Query withContext(Query match, String earlier, Set<String> laws, String analyzer) {
+        boolean analyzed = analyzer != null && !analyzer.isBlank();
+        return Query.of(q -> q.bool(b -> {
             b.filter(f -> f.term(t -> t.field("current").value(true)));
             b.must(match);
             if (!earlier.isBlank()) {
@@ -268,7 +267,6 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
             }
             return b;
         }));
-        return base;
     }
 
     /**
