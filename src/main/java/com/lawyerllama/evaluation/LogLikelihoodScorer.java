@@ -12,7 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Scores the options of a question by their log-likelihood under the model: for each option,
@@ -27,9 +32,12 @@ import java.util.List;
  * (BOS kept). The exact ids scored are returned, so another implementation can recompute
  * every number.
  *
- * <p>Batching: the shared context runs once through the model into a KV cache; all options of
- * the question (up to {@code optionBatch} at a time) then run as one batch of continuations
- * against copies of that cache, with right padding.
+ * <p>Batching: the shared context runs once through the model into a KV cache; the options of
+ * the question (up to {@code optionBatch} at a time, longest first) then run as one batch of
+ * continuations against copies of that cache, with right padding. Options share prefixes (charge
+ * names: 故意伤害罪, 故意杀人罪): the output layer, which dominates the cost with a large
+ * vocabulary, runs once per distinct prefix and never on padding, and an option whose prefixes
+ * all lie inside longer options takes no row at all.
  */
 public final class LogLikelihoodScorer implements AutoCloseable {
     private final LlamaModel model;
@@ -127,6 +135,14 @@ public final class LogLikelihoodScorer implements AutoCloseable {
         for (int i = 0; i < perToken.length; i++) {
             perToken[i] = new double[continuations.get(i).length];
         }
+        // Every proper prefix of an option, with the tokens that follow it in some option: the
+        // log-softmax at a prefix's last token is needed once, however many options share it.
+        Map<Prefix, Map<Integer, Double>> next = new HashMap<>();
+        for (int[] cont : continuations) {
+            for (int j = 1; j < cont.length; j++) {
+                next.computeIfAbsent(new Prefix(cont, j), p -> new HashMap<>()).put(cont[j], Double.NaN);
+            }
+        }
         try (NDManager scope = model.manager().newSubManager();
              KvCache cache = model.newCache(1, context.length, scope)) {
             float[] first;
@@ -134,56 +150,119 @@ public final class LogLikelihoodScorer implements AutoCloseable {
                 NDArray last = model.decode(step.create(toLong(context), new Shape(1, context.length)), cache);   // [1, V]
                 first = last.logSoftmax(-1).toFloatArray();
             }
-            List<Integer> longer = new ArrayList<>();
+            // Rows to run: longest options first, and an option none of whose prefixes is new (all of them
+            // inside a longer option already taken) needs no row of its own.
+            List<Integer> byLength = new ArrayList<>();
             for (int i = 0; i < perToken.length; i++) {
                 perToken[i][0] = first[continuations.get(i)[0]];
-                if (continuations.get(i).length > 1) {
-                    longer.add(i);
+                byLength.add(i);
+            }
+            byLength.sort(Comparator.comparingInt((Integer i) -> continuations.get(i).length).reversed());
+            Set<Prefix> covered = new HashSet<>();
+            List<Integer> rows = new ArrayList<>();
+            for (int i : byLength) {
+                int[] cont = continuations.get(i);
+                boolean adds = false;
+                for (int j = 1; j < cont.length; j++) {
+                    adds |= covered.add(new Prefix(cont, j));
+                }
+                if (adds) {
+                    rows.add(i);
                 }
             }
-            // Options of similar length share a batch, so that little of it is padding (charge names run from 2 to 18 tokens).
-            longer.sort(java.util.Comparator.comparingInt(i -> continuations.get(i).length));
-            for (int from = 0; from < longer.size(); from += optionBatch) {
-                List<Integer> batch = longer.subList(from, Math.min(longer.size(), from + optionBatch));
-                scoreRest(context.length, cache, continuations, batch, perToken, scope);
+            // Rows of similar length share a batch, so that little of it is padding (charge names run from 2 to 18 tokens).
+            Set<Prefix> done = new HashSet<>();
+            for (int from = 0; from < rows.size(); from += optionBatch) {
+                List<Integer> batch = rows.subList(from, Math.min(rows.size(), from + optionBatch));
+                scoreRest(context.length, cache, continuations, batch, next, done, scope);
             }
         }
         List<ScoredOption> scored = new ArrayList<>();
         for (int i = 0; i < perToken.length; i++) {
-            scored.add(new ScoredOption(context.clone(), continuations.get(i).clone(), Arrays.stream(perToken[i]).sum(), perToken[i]));
+            int[] cont = continuations.get(i);
+            for (int j = 1; j < cont.length; j++) {
+                perToken[i][j] = next.get(new Prefix(cont, j)).get(cont[j]);
+            }
+            scored.add(new ScoredOption(context.clone(), cont.clone(), Arrays.stream(perToken[i]).sum(), perToken[i]));
         }
         return scored;
     }
 
-    /** Tokens 2.. of the options in {@code batch}: their predecessors run as one batch against copies of the context's cache. */
+    /**
+     * The options in {@code batch} run as one batch against copies of the context's cache (token j
+     * in, row padded on the right); only positions that end a prefix not yet scored go through the
+     * output layer, and their log-softmax gives every token that follows that prefix in any option.
+     */
     private void scoreRest(int contextLength, KvCache cache, List<int[]> continuations, List<Integer> batch,
-                           double[][] perToken, NDManager parent) {
+                           Map<Prefix, Map<Integer, Double>> next, Set<Prefix> done, NDManager parent) {
         int rows = batch.size();
         int t = 0;
         for (int i : batch) {
             t = Math.max(t, continuations.get(i).length - 1);
         }
         long[] inputs = new long[rows * t];
-        long[] targets = new long[rows * t];
+        List<Long> positions = new ArrayList<>();        // row * t + j of each prefix scored here
+        List<Prefix> prefixes = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
             int[] cont = continuations.get(batch.get(r));
             for (int j = 0; j < t; j++) {
-                // Row r, step j: token j in, token j+1 predicted. Past the option's end: padding, never read.
+                // Row r, step j: token j in (past the option's end: padding, never read).
                 inputs[r * t + j] = j < cont.length - 1 ? cont[j] : tokenizer.eosId();
-                targets[r * t + j] = j < cont.length - 1 ? cont[j + 1] : 0;
+                if (j < cont.length - 1) {
+                    Prefix prefix = new Prefix(cont, j + 1);
+                    if (done.add(prefix)) {
+                        positions.add((long) r * t + j);
+                        prefixes.add(prefix);
+                    }
+                }
+            }
+        }
+        if (prefixes.isEmpty()) {
+            return;
+        }
+        int width = 0;
+        for (Prefix prefix : prefixes) {
+            width = Math.max(width, next.get(prefix).size());
+        }
+        long[] targets = new long[prefixes.size() * width];
+        List<List<Integer>> tokens = new ArrayList<>();
+        for (int p = 0; p < prefixes.size(); p++) {
+            List<Integer> following = List.copyOf(next.get(prefixes.get(p)).keySet());
+            tokens.add(following);
+            for (int c = 0; c < following.size(); c++) {
+                targets[p * width + c] = following.get(c);
             }
         }
         try (NDManager step = parent.newSubManager();
              KvCache rowsCache = cache.fork(rows, contextLength + t, step)) {
-            NDArray logits = model.decodeAll(step.create(inputs, new Shape(rows, t)), rowsCache);   // [rows, t, V]
-            NDArray logp = logits.logSoftmax(-1).reshape(rows * (long) t, model.config().vocabSize());
-            float[] picked = logp.gather(step.create(targets, new Shape(rows * (long) t, 1)), 1).toFloatArray();
-            for (int r = 0; r < rows; r++) {
-                int option = batch.get(r);
-                for (int j = 0; j < continuations.get(option).length - 1; j++) {
-                    perToken[option][j + 1] = picked[r * t + j];
+            NDArray hidden = model.decodeHidden(step.create(inputs, new Shape(rows, t)), rowsCache);   // [rows*t, D]
+            NDArray picked = hidden.get(step.create(positions.stream().mapToLong(Long::longValue).toArray()));
+            NDArray logp = model.classify(picked).logSoftmax(-1);                                     // [P, V]
+            float[] values = logp.gather(step.create(targets, new Shape(prefixes.size(), width)), 1).toFloatArray();
+            for (int p = 0; p < prefixes.size(); p++) {
+                Map<Integer, Double> scores = next.get(prefixes.get(p));
+                List<Integer> following = tokens.get(p);
+                for (int c = 0; c < following.size(); c++) {
+                    scores.put(following.get(c), (double) values[p * width + c]);
                 }
             }
+        }
+    }
+
+    /** The first {@code length} tokens of an option, compared by value. */
+    private record Prefix(int[] tokens, int length) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Prefix p && Arrays.equals(tokens, 0, length, p.tokens, 0, p.length);
+        }
+
+        @Override
+        public int hashCode() {
+            int h = length;
+            for (int i = 0; i < length; i++) {
+                h = 31 * h + tokens[i];
+            }
+            return h;
         }
     }
 

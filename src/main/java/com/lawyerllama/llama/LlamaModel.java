@@ -310,24 +310,40 @@ public final class LlamaModel implements AutoCloseable {
     private NDArray decode(NDArray tokenIds, KvCache cache, boolean everyPosition) {
         int rows = (int) tokenIds.getShape().get(0);
         long t = tokenIds.getShape().get(1);
+        NDArray hidden = decodeHidden(tokenIds, cache);                             // [B*T, D]
+        if (everyPosition) {
+            return classify(hidden).reshape(rows, t, config.vocabSize());           // [B, T, V]
+        }
+        NDArray last = t == 1 ? hidden                                              // [B, D]
+                : hidden.reshape(rows, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1).addAllDim());
+        return classify(last);                                                      // [B, V]
+    }
+
+    /**
+     * Like {@link #decodeAll} but stops before the output layer: the final-normed hidden states of
+     * every new token, for callers that need the logits of only some positions ({@link #classify}
+     * them), as scoring does when options share prefixes or carry padding. The cache advances.
+     *
+     * @param tokenIds [B, T] int64 token ids, all rows at the same position
+     * @return [B*T, D], row b*T + i for token i of row b, in {@code tokenIds}' manager
+     */
+    public NDArray decodeHidden(NDArray tokenIds, KvCache cache) {
+        int rows = (int) tokenIds.getShape().get(0);
+        long t = tokenIds.getShape().get(1);
         int[] starts = cache.lengths(rows);
         for (int start : starts) {
             if (start + t > cache.capacity()) {
                 throw new ContextLengthExceededException(start + t, cache.capacity());
             }
         }
-        boolean views = viewsCarryGradients();
-        NDArray hidden = forward(tokenIds, starts, cache, views);                   // [B*T, D]
-        NDArray logits;
-        if (everyPosition) {
-            logits = project(hidden, lmHead, lmHeadT, views).reshape(rows, t, config.vocabSize()); // [B, T, V]
-        } else {
-            NDArray last = t == 1 ? hidden                                          // [B, D]
-                    : hidden.reshape(rows, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1).addAllDim());
-            logits = project(last, lmHead, lmHeadT, views);                         // [B, V]
-        }
+        NDArray hidden = forward(tokenIds, starts, cache, viewsCarryGradients());  // [B*T, D]
         cache.advance(rows, (int) t);
-        return logits;
+        return hidden;
+    }
+
+    /** The output layer: logits [N, V] of hidden states [N, D] from {@link #decodeHidden}. */
+    public NDArray classify(NDArray hidden) {
+        return project(hidden, lmHead, lmHeadT, viewsCarryGradients());
     }
 
     /**

@@ -122,6 +122,42 @@ class EvalModelCommandTest {
     }
 
     @Test
+    void shotsPutTheNextItemsSolvedBeforeTheQuestionAndChatWrapsThemInTheModelsFormat() throws Exception {
+        Path items = dir.resolve("items-shots-chat.jsonl");
+        Cli.Result r = Cli.run("eval", "model", "--model", model.toString(), "--task", "disc-objective", "--data", data.toString(),
+                "--items", items.toString(), "--shots", "2", "--chat", "--json");
+        assertEquals(0, r.code(), r.stderr());
+        Tokenizer tokenizer = Tokenizers.load(model);
+        JsonNode first = JSON.readTree(Files.readAllLines(items).get(0));
+        int[] ids = new int[first.get("options").get(0).get("context").size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = first.get("options").get(0).get("context").get(i).asInt();
+        }
+        String context = tokenizer.decode(ids);
+        // The checkpoint has no chat template: Lawyer LLaMA's turns, its system prompt first, the answer slot last.
+        assertTrue(context.contains(com.lawyerllama.llama.PromptFormat.SYSTEM_PROMPT), context);
+        assertTrue(context.contains("### Human:") && context.strip().endsWith("### Assistant:"), context);
+        // Item 0's two shots are items 1 and 2, each with its gold letter, then item 0's own question.
+        int shot1 = context.indexOf("（第1题）");
+        int shot2 = context.indexOf("（第2题）");
+        int question = context.indexOf("（第0题）");
+        assertTrue(shot1 >= 0 && shot1 < shot2 && shot2 < question, context);
+        assertTrue(context.substring(shot1, shot2).contains("答案：B"), context);
+        assertTrue(context.substring(shot2, question).contains("答案：B"), context);
+        assertTrue(!context.substring(question).contains("答案：B"), "the question's own answer is not given: " + context);
+        // Without the flags the same item is the bare question.
+        Path plain = dir.resolve("items-plain.jsonl");
+        assertEquals(0, Cli.run("eval", "model", "--model", model.toString(), "--task", "disc-objective", "--data", data.toString(),
+                "--items", plain.toString()).code());
+        JsonNode bare = JSON.readTree(Files.readAllLines(plain).get(0)).get("options").get(0).get("context");
+        assertTrue(bare.size() < ids.length / 3, "shots and chat make the context several times longer");
+        Cli.Result tooMany = Cli.run("eval", "model", "--model", model.toString(), "--task", "disc-objective", "--data", data.toString(),
+                "--shots", "-1");
+        assertEquals(2, tooMany.code());
+        assertTrue(tooMany.stderr().contains("shots must be between 0 and"), tooMany.stderr());
+    }
+
+    @Test
     void badInputIsAUsageErrorThatNamesTheProblem() {
         Cli.Result unknown = Cli.run("eval", "model", "--model", model.toString(), "--task", "c3,nosuch", "--data", data.toString());
         assertEquals(2, unknown.code());

@@ -27,7 +27,10 @@ class LogLikelihoodScorerTest {
     void logLikelihoodIsTheSumOfPerTokenLogSoftmaxOfTheModelsLogits() throws Exception {
         Tokenizer tokenizer = Tokenizers.load(TestModels.tinyChinese());
         String context = "阅读文章：甲向乙借款十万元，约定一年后归还。\n问题：乙可以在什么时候要求还款？\n答案：";
-        List<String> options = List.of("一年后", "随时", "借款合同约定的期限届满之后，经催告仍不归还时", "B");
+        // Options that share prefixes (一年后 / 一年后归还 / 一年内), one inside another: each prefix's log-softmax
+        // is computed once and the shorter option takes no row of its own; the sums must not change.
+        List<String> options = List.of("一年后", "随时", "借款合同约定的期限届满之后，经催告仍不归还时", "B",
+                "一年后归还", "一年内", "借款合同约定的期限届满之后");
         try (LlamaModel model = LlamaModel.load(TestModels.tinyChinese(), Device.cpu(), 512)) {
             LogLikelihoodScorer scorer = new LogLikelihoodScorer(model, tokenizer, 2);   // two batches of options
             List<LogLikelihoodScorer.ScoredOption> scored = scorer.score(context, options);
@@ -54,6 +57,7 @@ class LogLikelihoodScorerTest {
                 assertTrue(s.logprob() < 0);
             }
             assertTrue(scored.get(2).continuation().length > 5, "a long option spans several tokens");
+            assertTrue(scored.get(6).continuation().length > 2, "a prefix of another option spans several tokens");
         }
     }
 }
