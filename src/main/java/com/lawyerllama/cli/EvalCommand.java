@@ -1,10 +1,12 @@
 package com.lawyerllama.cli;
 
+import com.lawyerllama.consult.QueryAssist;
 import com.lawyerllama.elasticsearch.ElasticsearchStatus;
 import com.lawyerllama.llama.AtomicFiles;
 import com.lawyerllama.retrieval.RetrievalEvaluation;
 import com.lawyerllama.retrieval.RetrievalProperties;
 import com.lawyerllama.retrieval.dense.DenseTimings;
+import com.lawyerllama.system.Percentiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,6 +77,12 @@ public final class EvalCommand implements Runnable {
                 description = "Also write each question's outcome to FILE as JSON lines (set, mode, question, gold and retrieved citations, how many gold articles the top 3 found).")
         Path questionsFile;
 
+        @Option(names = "--rewrite", arity = "0..1", fallbackValue = "rewrite", paramLabel = "MODE",
+                description = "Also evaluate model-assisted queries: the answering model rewrites each question in legal terms "
+                        + "(rewrite, the default) or drafts an answer (draft), and the search runs on the question and that text; "
+                        + "rows MODE+rewrite beside the plain ones, the model's time included in the latency.")
+        String rewrite;
+
         @Parameters(paramLabel = "--key=value", arity = "0..*", description = "Spring configuration properties.")
         List<String> springArgs = new ArrayList<>();
 
@@ -103,9 +111,24 @@ public final class EvalCommand implements Runnable {
             if (Arrays.stream(ks).anyMatch(k -> k < 1 || k > 20)) {
                 throw new UsageException("--k values must be between 1 and 20");
             }
+            QueryAssist.Mode assistMode = null;
+            if (rewrite != null) {
+                assistMode = switch (rewrite.strip().toLowerCase(java.util.Locale.ROOT)) {
+                    case "rewrite" -> QueryAssist.Mode.REWRITE;
+                    case "draft" -> QueryAssist.Mode.DRAFT;
+                    default -> throw new UsageException("--rewrite must be rewrite or draft, not '" + rewrite + "'");
+                };
+            }
             try (ConfigurableApplicationContext context = HeadlessSpring.start(springArgs)) {
                 context.getBean(ElasticsearchStatus.class).refresh();
                 RetrievalEvaluation evaluation = context.getBean(RetrievalEvaluation.class);
+                List<RetrievalEvaluation> evaluations = new ArrayList<>(List.of(evaluation));
+                AssistTally tally = new AssistTally();
+                if (assistMode != null) {
+                    QueryAssist assist = context.getBean(QueryAssist.class);
+                    QueryAssist.Mode m = assistMode;
+                    evaluations.add(evaluation.withQueries(q -> tally.add(assist.expand(q, m)), m.label()));
+                }
                 List<RetrievalProperties.Mode> compared = modes == null || modes.isEmpty()
                         ? List.of(evaluation.configuredMode()) : modes.stream().distinct().toList();
                 compared.forEach(evaluation::requireAnswerable);
@@ -122,15 +145,20 @@ public final class EvalCommand implements Runnable {
                 java.util.function.Consumer<RetrievalEvaluation.QuestionOutcome> keep = questionsFile == null
                         ? outcome -> { }
                         : outcome -> outcomes.append(JSON.writeValueAsString(outcome)).append('\n');
-                if (collection != null) {
-                    for (RetrievalProperties.Mode mode : compared) {
-                        results.addAll(evaluation.evaluateCollection(dataRoot, ks, split, mode, keep));
+                for (RetrievalEvaluation e : evaluations) {
+                    if (collection != null) {
+                        for (RetrievalProperties.Mode mode : compared) {
+                            results.addAll(e.evaluateCollection(dataRoot, ks, split, mode, keep));
+                        }
+                    }
+                    for (Path set : sets) {
+                        for (RetrievalProperties.Mode mode : compared) {
+                            results.add(e.evaluate(set, ks, split, mode, keep));
+                        }
                     }
                 }
-                for (Path set : sets) {
-                    for (RetrievalProperties.Mode mode : compared) {
-                        results.add(evaluation.evaluate(set, ks, split, mode, keep));
-                    }
+                if (assistMode != null) {
+                    System.err.println(tally.summary(assistMode));
                 }
                 if (questionsFile != null) {
                     AtomicFiles.writeString(questionsFile, outcomes.toString());
@@ -171,7 +199,7 @@ public final class EvalCommand implements Runnable {
                             }
                         }
                     }
-                    printAreas(results, compared);
+                    printAreas(results);
                 }
                 return 0;
             }
@@ -181,17 +209,20 @@ public final class EvalCommand implements Runnable {
          * Recall per area of law over every evaluated question, the modes side by side, then the macro
          * average over the areas that have questions (each area counting once) and over all questions.
          */
-        private void printAreas(List<RetrievalEvaluation.Result> results, List<RetrievalProperties.Mode> compared) {
+        private void printAreas(List<RetrievalEvaluation.Result> results) {
             List<RetrievalEvaluation.AreaResult> areas = RetrievalEvaluation.AreaResult.combine(results);
             if (areas.isEmpty()) {
                 return;
             }
-            List<String> modeLabels = compared.stream().map(RetrievalProperties.Mode::label).toList();
+            List<String> modeLabels = results.stream().map(RetrievalEvaluation.Result::mode).distinct().toList();
+            int width = Math.max(11, modeLabels.stream().mapToInt(String::length).max().orElse(0) + 4);
+            String text = " %" + width + "s";
+            String number = " %" + width + ".3f";
             System.out.println();
             StringBuilder header = new StringBuilder(String.format("%-14s %5s", "area", "n"));
             for (String mode : modeLabels) {
                 for (int k : ks) {
-                    header.append(String.format(" %11s", mode + " R@" + k));
+                    header.append(String.format(text, mode + " R@" + k));
                 }
             }
             System.out.println(header);
@@ -211,7 +242,7 @@ public final class EvalCommand implements Runnable {
                     double[] microSums = micro.computeIfAbsent(mode, m -> new double[ks.length]);
                     for (int i = 0; i < ks.length; i++) {
                         double recall = row == null ? Double.NaN : row.recallAtK().get(ks[i]);
-                        line.append(String.format(" %11.3f", recall));
+                        line.append(String.format(number, recall));
                         macroSums[i] += recall;
                         microSums[i] += recall * n;
                     }
@@ -224,8 +255,8 @@ public final class EvalCommand implements Runnable {
             StringBuilder microLine = new StringBuilder(String.format("%-14s %5d", "all questions", questions));
             for (String mode : modeLabels) {
                 for (int i = 0; i < ks.length; i++) {
-                    macroLine.append(String.format(" %11.3f", macro.get(mode)[i] / areaCount));
-                    microLine.append(String.format(" %11.3f", micro.get(mode)[i] / questions));
+                    macroLine.append(String.format(number, macro.get(mode)[i] / areaCount));
+                    microLine.append(String.format(number, micro.get(mode)[i] / questions));
                 }
             }
             System.out.println(macroLine);
@@ -241,6 +272,32 @@ public final class EvalCommand implements Runnable {
 
         private static int displayWidth(String text) {
             return text.codePoints().map(c -> c >= 0x1100 ? 2 : 1).sum();
+        }
+
+        /** What model-assisted queries did over an evaluation: how many questions got text, how many fell back, the model's time. */
+        static final class AssistTally {
+            private final java.util.concurrent.atomic.AtomicInteger assisted = new java.util.concurrent.atomic.AtomicInteger();
+            private final java.util.concurrent.atomic.AtomicInteger fellBack = new java.util.concurrent.atomic.AtomicInteger();
+            private final List<Double> millis = java.util.Collections.synchronizedList(new ArrayList<>());
+            private final java.util.Map<String, Integer> failures = new java.util.concurrent.ConcurrentHashMap<>();
+
+            String add(QueryAssist.Assisted a) {
+                (a.added() == null ? fellBack : assisted).incrementAndGet();
+                if (a.failure() != null) {
+                    // Grouped by kind: numbers (token counts, milliseconds) left out.
+                    String kind = a.failure().replaceAll("\\d+", "N");
+                    failures.merge(kind.length() > 100 ? kind.substring(0, 100) : kind, 1, Integer::sum);
+                }
+                millis.add((double) a.millis());
+                return a.query();
+            }
+
+            String summary(QueryAssist.Mode mode) {
+                List<Double> sorted = millis.stream().sorted().toList();
+                return String.format(java.util.Locale.ROOT, "query assistance (%s): %d questions with the model's text, %d searched as they are; "
+                        + "model ms p50 %.0f, p99 %.0f%s", mode.label(), assisted.get(), fellBack.get(),
+                        Percentiles.of(sorted, 0.5), Percentiles.of(sorted, 0.99), failures.isEmpty() ? "" : "; " + failures);
+            }
         }
     }
 }

@@ -6,7 +6,6 @@ import com.lawyerllama.llama.LlamaEngine;
 import com.lawyerllama.llama.RunningGeneration;
 import com.lawyerllama.llama.TokenListener;
 import com.lawyerllama.llama.chat.ChatFormat;
-import com.lawyerllama.llama.chat.ChatMessage;
 import com.lawyerllama.llama.remote.RemoteChatModel;
 import com.lawyerllama.retrieval.ArticleRetriever;
 import com.lawyerllama.system.ApiException;
@@ -21,10 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
-import org.springframework.ai.chat.messages.SystemMessage;
-import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Service;
 
@@ -66,6 +62,7 @@ public class ConsultationService {
     private final PromptBuilder prompts;
     private final CitationChecker citations;
     private final ConsultProperties properties;
+    private final QueryAssist queryAssist;
     private final Timer retrievalTimer;
     private final Timer firstTokenTimer;
     private final Timer generationTimer;
@@ -75,8 +72,9 @@ public class ConsultationService {
 
     public ConsultationService(LlamaEngine engine, ArticleRetriever retriever, ConversationStore conversations,
                                PromptBuilder prompts, CitationChecker citations, ConsultProperties properties,
-                               MeterRegistry meters, ObjectProvider<RemoteChatModel> remote) {
+                               MeterRegistry meters, ObjectProvider<RemoteChatModel> remote, QueryAssist queryAssist) {
         this.engine = engine;
+        this.queryAssist = queryAssist;
         this.remote = remote.getIfAvailable();
         this.retriever = retriever;
         this.conversations = conversations;
@@ -186,8 +184,10 @@ public class ConsultationService {
         } else {
             List<String> earlier = List.of();
             try {
+                // Off by default: the model restates the question in legal terms (or drafts an answer) to search with.
+                String searched = queryAssist.expand(retrievalQuestion).query();
                 List<ArticleRetriever.Hit> hits = retriever.retrieve(
-                        new ArticleRetriever.Request(retrievalQuestion, earlier, properties.articles()));
+                        new ArticleRetriever.Request(searched, earlier, properties.articles()));
                 articleRefs = new ArrayList<>();
                 for (ArticleRetriever.Hit hit : hits) {
                     articleRefs.add(new ConsultResponse.ArticleRef(hit.article().id(), hit.article().law(),
@@ -233,7 +233,7 @@ public class ConsultationService {
         RunningGeneration generation;
         if (remote != null) {
             // The server applies its own chat template to the messages; it refuses (400) what its context cannot hold.
-            List<Message> messages = springAi(prompts.messages(history, question, pinned));
+            List<Message> messages = QueryAssist.springAi(prompts.messages(history, question, pinned));
             listener.onArticles(id, pinned, unavailable);
             generation = remote.submit(messages, options, tokens);
         } else {
@@ -262,17 +262,6 @@ public class ConsultationService {
     }
 
     /** The prompt's messages as Spring AI's, for a server that applies its own chat template. */
-    private static List<Message> springAi(List<ChatMessage> messages) {
-        List<Message> out = new ArrayList<>();
-        for (ChatMessage m : messages) {
-            out.add(switch (m.role()) {
-                case ChatMessage.SYSTEM -> new SystemMessage(m.content());
-                case ChatMessage.ASSISTANT -> new AssistantMessage(m.content());
-                default -> new UserMessage(m.content());
-            });
-        }
-        return out;
-    }
 
     private ConsultResponse finish(String id, boolean isNew, boolean store, String question, List<ConsultResponse.ArticleRef> pinned,
                                    boolean unavailable, GenerationResult generated, long started, long retrievalMs,

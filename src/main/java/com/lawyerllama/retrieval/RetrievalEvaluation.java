@@ -20,7 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import com.lawyerllama.system.Percentiles;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -122,20 +124,45 @@ public class RetrievalEvaluation {
      */
     public record QuestionOutcome(String set, String split, String mode, int index, String question, String area, List<String> gold,
                                   List<String> retrieved, List<String> sources, List<Double> scores, int foundAt3,
-                                  double latencyMs) {
+                                  double latencyMs, String searched) {
     }
 
     private final ElasticsearchArticleRetriever retriever;
     private final ArticleResolver articles;
     private final DenseSearch dense;
     private final RetrievalProperties properties;
+    /** What a question becomes before it is searched (model-assisted queries); identity by default. */
+    private final UnaryOperator<String> queries;
+    /** Added to the mode's label when {@link #queries} change the questions ("rewrite": bm25+rewrite). */
+    private final String variant;
 
+    @Autowired
     public RetrievalEvaluation(ElasticsearchArticleRetriever retriever, ArticleResolver articles, DenseSearch dense,
                                RetrievalProperties properties) {
+        this(retriever, articles, dense, properties, UnaryOperator.identity(), "");
+    }
+
+    private RetrievalEvaluation(ElasticsearchArticleRetriever retriever, ArticleResolver articles, DenseSearch dense,
+                                RetrievalProperties properties, UnaryOperator<String> queries, String variant) {
         this.retriever = retriever;
         this.articles = articles;
         this.dense = dense;
         this.properties = properties;
+        this.queries = queries;
+        this.variant = variant;
+    }
+
+    /**
+     * This evaluation with each question turned into its search query by {@code queries} (timed with the
+     * search, as a user waits for both), its results labelled {@code MODE+variant}. Warm-up searches
+     * stay plain.
+     */
+    public RetrievalEvaluation withQueries(UnaryOperator<String> queries, String variant) {
+        return new RetrievalEvaluation(retriever, articles, dense, properties, queries, variant);
+    }
+
+    private String label(RetrievalProperties.Mode mode) {
+        return variant.isEmpty() ? mode.label() : mode.label() + "+" + variant;
     }
 
     /**
@@ -228,14 +255,16 @@ public class RetrievalEvaluation {
             }
             LawArea area = LawArea.ofAll(goldArticles);
             long start = System.nanoTime();
-            List<ArticleRetriever.Hit> hits = search(question, maxK, mode);
+            String searched = queries.apply(truncate(question.question()));
+            List<ArticleRetriever.Hit> hits = search(question, searched, maxK, mode);
             double latencyMs = (System.nanoTime() - start) / 1e6;
             latencies.add(latencyMs);
             List<String> ranked = hits.stream().map(h -> key(h.article().law(), h.article().number(), h.article().suffix())).toList();
-            each.accept(new QuestionOutcome(setName, split.name().toLowerCase(), mode.label(),
+            each.accept(new QuestionOutcome(setName, split.name().toLowerCase(), label(mode),
                     question.index(), question.question(), area.label(), List.copyOf(goldCitations),
                     hits.stream().map(h -> h.article().citation()).toList(), hits.stream().map(ArticleRetriever.Hit::source).toList(),
-                    hits.stream().map(ArticleRetriever.Hit::score).toList(), (int) ranked.stream().limit(3).filter(goldKeys::contains).count(), latencyMs));
+                    hits.stream().map(ArticleRetriever.Hit::score).toList(), (int) ranked.stream().limit(3).filter(goldKeys::contains).count(), latencyMs,
+                    searched.equals(question.question()) ? null : searched));
             AreaSums areaSums = areas.computeIfAbsent(area, a -> new AreaSums());
             areaSums.questions++;
             for (int k : ks) {
@@ -262,10 +291,10 @@ public class RetrievalEvaluation {
         areas.forEach((area, sums) -> {
             Map<Integer, Double> areaRecall = new LinkedHashMap<>();
             sums.recall.forEach((k, sum) -> areaRecall.put(k, sum / sums.questions));
-            byArea.add(new AreaResult(area.label(), mode.label(), sums.questions, areaRecall));
+            byArea.add(new AreaResult(area.label(), label(mode), sums.questions, areaRecall));
         });
         latencies.sort(Double::compare);
-        return new Result(setName, split.name().toLowerCase(), mode.label(), evaluated, gold, unresolved, recall,
+        return new Result(setName, split.name().toLowerCase(), label(mode), evaluated, gold, unresolved, recall,
                 hit3 / n, mrr / n, Percentiles.of(latencies, 0.50), Percentiles.of(latencies, 0.99),
                 mode == RetrievalProperties.Mode.BM25 ? null : dense.timings().since(denseMark), List.copyOf(byArea));
     }
@@ -324,7 +353,11 @@ public class RetrievalEvaluation {
     }
 
     private List<ArticleRetriever.Hit> search(LabelledQuestion question, int k, RetrievalProperties.Mode mode) {
-        return retriever.retrieve(new ArticleRetriever.Request(truncate(question.question()), question.earlierUserTurns(), k), mode);
+        return search(question, truncate(question.question()), k, mode);
+    }
+
+    private List<ArticleRetriever.Hit> search(LabelledQuestion question, String query, int k, RetrievalProperties.Mode mode) {
+        return retriever.retrieve(new ArticleRetriever.Request(query, question.earlierUserTurns(), k), mode);
     }
 
     /** @throws IllegalStateException when {@code mode} needs dense retrieval and it cannot answer now, saying why */

@@ -379,6 +379,26 @@ class OpenAiApiTest {
         assertThat(training.statusCode()).isEqualTo(409);
         assertThat(training.body()).contains("local engine");
 
+        // Model-assisted retrieval queries through the remote server: the rewrite is the upstream's own greedy
+        // answer to the same chat, asked here directly.
+        com.lawyerllama.consult.QueryAssist assist = remoteInstance.getBean(com.lawyerllama.consult.QueryAssist.class);
+        com.lawyerllama.consult.QueryAssist.Assisted assisted = assist.expand(DEPOSIT, com.lawyerllama.consult.QueryAssist.Mode.REWRITE);
+        assertThat(assisted.failure()).isNull();
+        JsonMapper json = JsonMapper.builder().build();
+        var body = json.createObjectNode().put("model", PLAIN_MODEL).put("temperature", 0).put("max_tokens", 64);
+        var messages = body.putArray("messages");
+        assist.messages(DEPOSIT, com.lawyerllama.consult.QueryAssist.Mode.REWRITE)
+                .forEach(m -> messages.addObject().put("role", m.role()).put("content", m.content()));
+        HttpResponse<String> upstream = new Http(port).send(new Http(port).request("/v1/chat/completions")
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))));
+        assertThat(upstream.statusCode()).as(upstream.body()).isEqualTo(200);
+        String rewrite = Http.json(upstream).path("choices").get(0).path("message").path("content").asString()
+                .replaceAll("\\s+", " ").strip();
+        assertThat(rewrite).isNotEmpty();
+        assertThat(assisted.added()).isEqualTo(rewrite);
+        assertThat(assisted.query()).isEqualTo(DEPOSIT + " " + rewrite);
+
         // Then, in this order (each leaves the upstream busy or unreachable for a while):
         busyStalledAndStoppedUpstreams();
     }
@@ -411,8 +431,12 @@ class OpenAiApiTest {
         assertThat((System.nanoTime() - start) / 1e9).isLessThan(30);
         assertThat(slow.body()).contains("did not answer in time").doesNotContain(KEY);
 
-        // Stopped: connection refused.
+        // Stopped: connection refused. A query rewrite then leaves the question as it is.
         relay.stop();
+        com.lawyerllama.consult.QueryAssist.Assisted unassisted = remoteInstance.getBean(com.lawyerllama.consult.QueryAssist.class)
+                .expand(DEPOSIT, com.lawyerllama.consult.QueryAssist.Mode.REWRITE);
+        assertThat(unassisted.query()).isEqualTo(DEPOSIT);
+        assertThat(unassisted.failure()).startsWith("the model failed: the remote model server");
         HttpResponse<String> stopped = remote.postJson("/consult", question);
         assertThat(stopped.statusCode()).as(stopped.body()).isEqualTo(503);
         assertThat(stopped.headers().firstValue("Retry-After")).hasValue("7");
