@@ -19,18 +19,20 @@ public final class ProgressBar {
     public synchronized void update(long done, long total) {
         double fraction = total <= 0 ? 0 : Math.min(1, (double) done / total);
         double seconds = (System.nanoTime() - started) / 1e9;
-        double rate = seconds > 0 ? done / seconds : 0;
+        // A rate over less than a second (the first item, timed from nothing) says nothing: left out.
+        double rate = seconds >= 1 ? done / seconds : 0;
+        String speed = rate > 0 ? String.format(" %.1f/s", rate) : "";
         String eta = rate > 0 && total > done ? String.format(" eta %.0fs", (total - done) / rate) : "";
         if (terminal) {
             int width = 30;
             int filled = (int) Math.round(fraction * width);
-            out.printf("\r%s [%s%s] %d/%d %.0f/s%s   ", label, "#".repeat(filled), " ".repeat(width - filled),
-                    done, total, rate, eta);
+            out.printf("\r%s [%s%s] %d/%d%s%s   ", label, "#".repeat(filled), " ".repeat(width - filled),
+                    done, total, speed, eta);
         } else {
             int decile = (int) (fraction * 10);
             if (decile != lastDecile) {
                 lastDecile = decile;
-                out.printf("%s %3.0f%% %d/%d %.0f/s%s%n", label, fraction * 100, done, total, rate, eta);
+                out.printf("%s %3.0f%% %d/%d%s%s%n", label, fraction * 100, done, total, speed, eta);
             }
         }
     }

@@ -2,6 +2,7 @@ package com.lawyerllama.evaluation;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import com.lawyerllama.llama.KvCache;
 import com.lawyerllama.llama.LlamaConfig;
@@ -12,12 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Scores the options of a question by their log-likelihood under the model: for each option,
@@ -32,34 +30,35 @@ import java.util.Set;
  * (BOS kept). The exact ids scored are returned, so another implementation can recompute
  * every number.
  *
- * <p>Batching: the shared context runs once through the model into a KV cache; the options of
- * the question (up to {@code optionBatch} at a time, longest first) then run as one batch of
- * continuations against copies of that cache, with right padding. Options share prefixes (charge
- * names: 故意伤害罪, 故意杀人罪): the output layer, which dominates the cost with a large
- * vocabulary, runs once per distinct prefix and never on padding, and an option whose prefixes
- * all lie inside longer options takes no row at all.
+ * <p>Batching: the shared context runs once through the model into a KV cache; the options then
+ * run as one tree over a single copy of it ({@link LlamaModel#decodeTreeHidden}): options share
+ * prefixes (charge names: 故意伤害罪, 故意杀人罪), and each distinct prefix is one token of the
+ * tree, attending to the context and its own ancestors. The output layer, which dominates the cost
+ * with a large vocabulary, runs once per distinct prefix ({@code outputBatch} of them at a time)
+ * and never on padding.
  */
 public final class LogLikelihoodScorer implements AutoCloseable {
     private final LlamaModel model;
     private final Tokenizer tokenizer;
-    private final int optionBatch;
+    private final int outputBatch;
     private final boolean owned;
 
     /** The ids of one option as scored, with its summed and per-token log-probabilities. */
     public record ScoredOption(int[] context, int[] continuation, double logprob, double[] tokenLogprobs) {
     }
 
-    public LogLikelihoodScorer(LlamaModel model, Tokenizer tokenizer, int optionBatch) {
-        this(model, tokenizer, optionBatch, false);
+    /** @param outputBatch prefixes put through the output layer at a time (memory: outputBatch × vocabulary floats, twice) */
+    public LogLikelihoodScorer(LlamaModel model, Tokenizer tokenizer, int outputBatch) {
+        this(model, tokenizer, outputBatch, false);
     }
 
-    private LogLikelihoodScorer(LlamaModel model, Tokenizer tokenizer, int optionBatch, boolean owned) {
-        if (optionBatch < 1) {
-            throw new IllegalArgumentException("optionBatch must be positive");
+    private LogLikelihoodScorer(LlamaModel model, Tokenizer tokenizer, int outputBatch, boolean owned) {
+        if (outputBatch < 1) {
+            throw new IllegalArgumentException("outputBatch must be positive");
         }
         this.model = model;
         this.tokenizer = tokenizer;
-        this.optionBatch = optionBatch;
+        this.outputBatch = outputBatch;
         this.owned = owned;
     }
 
@@ -80,7 +79,7 @@ public final class LogLikelihoodScorer implements AutoCloseable {
         } catch (Exception e) {
             throw new EvaluationException("model " + dir + " cannot be loaded: " + e.getMessage(), e);
         }
-        return new LogLikelihoodScorer(model, tokenizer, 32, true);
+        return new LogLikelihoodScorer(model, tokenizer, 128, true);
     }
 
     public LlamaModel model() {
@@ -135,12 +134,24 @@ public final class LogLikelihoodScorer implements AutoCloseable {
         for (int i = 0; i < perToken.length; i++) {
             perToken[i] = new double[continuations.get(i).length];
         }
-        // Every proper prefix of an option, with the tokens that follow it in some option: the
-        // log-softmax at a prefix's last token is needed once, however many options share it.
-        Map<Prefix, Map<Integer, Double>> next = new HashMap<>();
+        // The options' proper prefixes as a tree: a node per distinct prefix (its last token, its parent the
+        // prefix one shorter), with the tokens that follow it in some option. The output layer's log-softmax
+        // at a node is needed once, however many options share that prefix.
+        Map<Prefix, Integer> nodes = new LinkedHashMap<>();
+        List<Integer> parents = new ArrayList<>();
+        List<Integer> tokens = new ArrayList<>();
+        List<Map<Integer, Double>> next = new ArrayList<>();
         for (int[] cont : continuations) {
             for (int j = 1; j < cont.length; j++) {
-                next.computeIfAbsent(new Prefix(cont, j), p -> new HashMap<>()).put(cont[j], Double.NaN);
+                Integer node = nodes.get(new Prefix(cont, j));
+                if (node == null) {
+                    node = tokens.size();
+                    nodes.put(new Prefix(cont, j), node);
+                    parents.add(j == 1 ? -1 : nodes.get(new Prefix(cont, j - 1)));
+                    tokens.add(cont[j - 1]);
+                    next.add(new LinkedHashMap<>());
+                }
+                next.get(node).put(cont[j], Double.NaN);
             }
         }
         try (NDManager scope = model.manager().newSubManager();
@@ -150,38 +161,18 @@ public final class LogLikelihoodScorer implements AutoCloseable {
                 NDArray last = model.decode(step.create(toLong(context), new Shape(1, context.length)), cache);   // [1, V]
                 first = last.logSoftmax(-1).toFloatArray();
             }
-            // Rows to run: longest options first, and an option none of whose prefixes is new (all of them
-            // inside a longer option already taken) needs no row of its own.
-            List<Integer> byLength = new ArrayList<>();
             for (int i = 0; i < perToken.length; i++) {
                 perToken[i][0] = first[continuations.get(i)[0]];
-                byLength.add(i);
             }
-            byLength.sort(Comparator.comparingInt((Integer i) -> continuations.get(i).length).reversed());
-            Set<Prefix> covered = new HashSet<>();
-            List<Integer> rows = new ArrayList<>();
-            for (int i : byLength) {
-                int[] cont = continuations.get(i);
-                boolean adds = false;
-                for (int j = 1; j < cont.length; j++) {
-                    adds |= covered.add(new Prefix(cont, j));
-                }
-                if (adds) {
-                    rows.add(i);
-                }
-            }
-            // Rows of similar length share a batch, so that little of it is padding (charge names run from 2 to 18 tokens).
-            Set<Prefix> done = new HashSet<>();
-            for (int from = 0; from < rows.size(); from += optionBatch) {
-                List<Integer> batch = rows.subList(from, Math.min(rows.size(), from + optionBatch));
-                scoreRest(context.length, cache, continuations, batch, next, done, scope);
+            if (!tokens.isEmpty()) {
+                scoreTree(context.length, cache, tokens, parents, next, scope);
             }
         }
         List<ScoredOption> scored = new ArrayList<>();
         for (int i = 0; i < perToken.length; i++) {
             int[] cont = continuations.get(i);
             for (int j = 1; j < cont.length; j++) {
-                perToken[i][j] = next.get(new Prefix(cont, j)).get(cont[j]);
+                perToken[i][j] = next.get(nodes.get(new Prefix(cont, j))).get(cont[j]);
             }
             scored.add(new ScoredOption(context.clone(), cont.clone(), Arrays.stream(perToken[i]).sum(), perToken[i]));
         }
@@ -189,61 +180,43 @@ public final class LogLikelihoodScorer implements AutoCloseable {
     }
 
     /**
-     * The options in {@code batch} run as one batch against copies of the context's cache (token j
-     * in, row padded on the right); only positions that end a prefix not yet scored go through the
-     * output layer, and their log-softmax gives every token that follows that prefix in any option.
+     * The prefix tree in one pass over a single copy of the context's cache, then the output layer
+     * {@code outputBatch} nodes at a time: each node's log-softmax gives every token that follows it.
      */
-    private void scoreRest(int contextLength, KvCache cache, List<int[]> continuations, List<Integer> batch,
-                           Map<Prefix, Map<Integer, Double>> next, Set<Prefix> done, NDManager parent) {
-        int rows = batch.size();
-        int t = 0;
-        for (int i : batch) {
-            t = Math.max(t, continuations.get(i).length - 1);
-        }
-        long[] inputs = new long[rows * t];
-        List<Long> positions = new ArrayList<>();        // row * t + j of each prefix scored here
-        List<Prefix> prefixes = new ArrayList<>();
-        for (int r = 0; r < rows; r++) {
-            int[] cont = continuations.get(batch.get(r));
-            for (int j = 0; j < t; j++) {
-                // Row r, step j: token j in (past the option's end: padding, never read).
-                inputs[r * t + j] = j < cont.length - 1 ? cont[j] : tokenizer.eosId();
-                if (j < cont.length - 1) {
-                    Prefix prefix = new Prefix(cont, j + 1);
-                    if (done.add(prefix)) {
-                        positions.add((long) r * t + j);
-                        prefixes.add(prefix);
+    private void scoreTree(int contextLength, KvCache cache, List<Integer> tokens, List<Integer> parents,
+                           List<Map<Integer, Double>> next, NDManager parent) {
+        int n = tokens.size();
+        try (NDManager step = parent.newSubManager();
+             KvCache tree = cache.fork(1, contextLength + n, step)) {
+            long[] ids = tokens.stream().mapToLong(Integer::longValue).toArray();
+            NDArray hidden = model.decodeTreeHidden(step.create(ids, new Shape(1, n)), parents.stream().mapToInt(Integer::intValue).toArray(),
+                    tree);                                                                           // [N, D]
+            for (int from = 0; from < n; from += outputBatch) {
+                int to = Math.min(n, from + outputBatch);
+                int width = 0;
+                for (int node = from; node < to; node++) {
+                    width = Math.max(width, next.get(node).size());
+                }
+                long[] targets = new long[(to - from) * width];
+                List<List<Integer>> following = new ArrayList<>();
+                for (int node = from; node < to; node++) {
+                    List<Integer> after = List.copyOf(next.get(node).keySet());
+                    following.add(after);
+                    for (int c = 0; c < after.size(); c++) {
+                        targets[(node - from) * width + c] = after.get(c);
                     }
                 }
-            }
-        }
-        if (prefixes.isEmpty()) {
-            return;
-        }
-        int width = 0;
-        for (Prefix prefix : prefixes) {
-            width = Math.max(width, next.get(prefix).size());
-        }
-        long[] targets = new long[prefixes.size() * width];
-        List<List<Integer>> tokens = new ArrayList<>();
-        for (int p = 0; p < prefixes.size(); p++) {
-            List<Integer> following = List.copyOf(next.get(prefixes.get(p)).keySet());
-            tokens.add(following);
-            for (int c = 0; c < following.size(); c++) {
-                targets[p * width + c] = following.get(c);
-            }
-        }
-        try (NDManager step = parent.newSubManager();
-             KvCache rowsCache = cache.fork(rows, contextLength + t, step)) {
-            NDArray hidden = model.decodeHidden(step.create(inputs, new Shape(rows, t)), rowsCache);   // [rows*t, D]
-            NDArray picked = hidden.get(step.create(positions.stream().mapToLong(Long::longValue).toArray()));
-            NDArray logp = model.classify(picked).logSoftmax(-1);                                     // [P, V]
-            float[] values = logp.gather(step.create(targets, new Shape(prefixes.size(), width)), 1).toFloatArray();
-            for (int p = 0; p < prefixes.size(); p++) {
-                Map<Integer, Double> scores = next.get(prefixes.get(p));
-                List<Integer> following = tokens.get(p);
-                for (int c = 0; c < following.size(); c++) {
-                    scores.put(following.get(c), (double) values[p * width + c]);
+                try (NDManager chunk = step.newSubManager()) {
+                    NDArray rows = hidden.get(new NDIndex().addSliceDim(from, to));
+                    rows.attach(chunk);                      // the chunk's logits are freed with it
+                    NDArray logp = model.classify(rows).logSoftmax(-1);                              // [to-from, V]
+                    float[] values = logp.gather(chunk.create(targets, new Shape(to - from, width)), 1).toFloatArray();
+                    for (int node = from; node < to; node++) {
+                        List<Integer> after = following.get(node - from);
+                        for (int c = 0; c < after.size(); c++) {
+                            next.get(node).put(after.get(c), (double) values[(node - from) * width + c]);
+                        }
+                    }
                 }
             }
         }

@@ -15,6 +15,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.lawyerllama.llama.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -341,6 +342,61 @@ public final class LlamaModel implements AutoCloseable {
         return hidden;
     }
 
+    /**
+     * A tree of tokens after one cached prompt, in one pass: token i continues the prompt through its
+     * ancestors ({@code parents[i]}, -1 for a token that follows the prompt itself), sits at position
+     * prompt length + its depth, and attends to the prompt, its ancestors and itself. Options that
+     * share prefixes are then scored with each shared prefix computed once, over a single copy of the
+     * prompt's cache. The cache (one row) receives every token's keys and values in tree order, which
+     * only this call's mask makes sense of: use it for nothing else afterwards.
+     *
+     * @param tokenIds [1, N] int64 token ids, every parent before its children
+     * @param parents  each token's parent (its index in {@code tokenIds}), or -1
+     * @return [N, D] final-normed hidden states, for {@link #classify}
+     */
+    public NDArray decodeTreeHidden(NDArray tokenIds, int[] parents, KvCache cache) {
+        int n = parents.length;
+        if (tokenIds.getShape().get(0) != 1 || tokenIds.getShape().get(1) != n) {
+            throw new IllegalArgumentException("a tree is one row of " + n + " tokens, not " + tokenIds.getShape());
+        }
+        int start = cache.lengths(1)[0];
+        if (start + n > cache.capacity()) {
+            throw new ContextLengthExceededException(start + n, cache.capacity());
+        }
+        int[] depth = new int[n];
+        long[] position = new long[n];
+        int s = start + n;
+        int group = config.groupSize();
+        float[] mask = new float[group * n * s];
+        Arrays.fill(mask, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < n; i++) {
+            int parent = parents[i];
+            if (parent >= i || parent < -1) {
+                throw new IllegalArgumentException("token " + i + "'s parent " + parent + " must come before it");
+            }
+            depth[i] = parent < 0 ? 0 : depth[parent] + 1;
+            position[i] = start + depth[i];
+            if (position[i] >= contextLength) {
+                throw new ContextLengthExceededException((int) position[i] + 1, contextLength);
+            }
+            for (int g = 0; g < group; g++) {
+                int row = (g * n + i) * s;
+                Arrays.fill(mask, row, row + start, 0f);                 // the prompt
+                for (int a = i; a >= 0; a = parents[a]) {
+                    mask[row + start + a] = 0f;                         // itself and its ancestors
+                }
+            }
+        }
+        NDManager scope = tokenIds.getManager();
+        NDArray positions = scope.create(position);
+        NDArray m = scope.create(mask, new Shape((long) group * n, s));
+        Positions at = new Positions(scoped(ropeCos.get(positions), scope), scoped(ropeSin.get(positions), scope),
+                dtype == DataType.FLOAT32 ? m : m.toType(dtype, false), s);
+        NDArray hidden = forward(tokenIds, new int[] {start}, cache, viewsCarryGradients(), at);   // [N, D]
+        cache.advance(1, n);
+        return hidden;
+    }
+
     /** The output layer: logits [N, V] of hidden states [N, D] from {@link #decodeHidden}. */
     public NDArray classify(NDArray hidden) {
         return project(hidden, lmHead, lmHeadT, viewsCarryGradients());
@@ -362,6 +418,12 @@ public final class LlamaModel implements AutoCloseable {
      * returns the final-normed hidden states [B*T, D] (row b*T + i is token i of sequence b).
      */
     private NDArray forward(NDArray tokenIds, int[] starts, KvCache cache, boolean views) {
+        return forward(tokenIds, starts, cache, views,
+                positions(starts, tokenIds.getShape().get(0), tokenIds.getShape().get(1), tokenIds.getManager()));
+    }
+
+    /** As above, with the RoPE rows and the attention mask given ({@link #decodeTreeHidden}). */
+    private NDArray forward(NDArray tokenIds, int[] starts, KvCache cache, boolean views, Positions at) {
         NDManager scope = tokenIds.getManager();
         long b = tokenIds.getShape().get(0);
         long t = tokenIds.getShape().get(1);
@@ -369,7 +431,6 @@ public final class LlamaModel implements AutoCloseable {
         int kvHeads = config.numKeyValueHeads();
         int group = config.groupSize();
         int e = config.headDim();
-        Positions at = positions(starts, b, t, scope);    // RoPE rows and the attention mask over S positions
 
         NDArray ids = tokenIds.reshape(b * t);
         NDArray x = ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow(); // [B*T, D]

@@ -17,29 +17,41 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The scorer's log-likelihood (context once into a KV cache, options batched against copies of
- * it) equals the sum of per-token log-softmax of {@link LlamaModel#logits} over the whole
- * sequence, computed separately, one option at a time.
+ * The scorer's log-likelihood (context once into a KV cache, the options' prefixes as one tree
+ * over a copy of it) equals the sum of per-token log-softmax of {@link LlamaModel#logits} over the
+ * whole sequence, computed separately, one option at a time.
  */
 class LogLikelihoodScorerTest {
 
+    // Options that share prefixes (一年后 / 一年后归还 / 一年内), one inside another: each prefix is one token of the
+    // tree and its log-softmax is computed once; the sums must not change.
+    private static final String CONTEXT = "阅读文章：甲向乙借款十万元，约定一年后归还。\n问题：乙可以在什么时候要求还款？\n答案：";
+    private static final List<String> OPTIONS = List.of("一年后", "随时", "借款合同约定的期限届满之后，经催告仍不归还时", "B",
+            "一年后归还", "一年内", "借款合同约定的期限届满之后");
+
     @Test
     void logLikelihoodIsTheSumOfPerTokenLogSoftmaxOfTheModelsLogits() throws Exception {
-        Tokenizer tokenizer = Tokenizers.load(TestModels.tinyChinese());
-        String context = "阅读文章：甲向乙借款十万元，约定一年后归还。\n问题：乙可以在什么时候要求还款？\n答案：";
-        // Options that share prefixes (一年后 / 一年后归还 / 一年内), one inside another: each prefix's log-softmax
-        // is computed once and the shorter option takes no row of its own; the sums must not change.
-        List<String> options = List.of("一年后", "随时", "借款合同约定的期限届满之后，经催告仍不归还时", "B",
-                "一年后归还", "一年内", "借款合同约定的期限届满之后");
-        try (LlamaModel model = LlamaModel.load(TestModels.tinyChinese(), Device.cpu(), 512)) {
-            LogLikelihoodScorer scorer = new LogLikelihoodScorer(model, tokenizer, 2);   // two batches of options
-            List<LogLikelihoodScorer.ScoredOption> scored = scorer.score(context, options);
-            assertEquals(options.size(), scored.size());
-            for (int o = 0; o < options.size(); o++) {
+        List<LogLikelihoodScorer.ScoredOption> scored = scoreAndCheck(TestModels.tinyChinese());
+        assertTrue(scored.get(2).continuation().length > 5, "a long option spans several tokens");
+        assertTrue(scored.get(6).continuation().length > 2, "a prefix of another option spans several tokens");
+    }
+
+    @Test
+    void theTreeHoldsForGroupedQueryAttentionAndQkNorm() throws Exception {
+        scoreAndCheck(TestModels.tinyQwen3(false));                       // Qwen3: 4 query heads over 2 key/value heads
+    }
+
+    private static List<LogLikelihoodScorer.ScoredOption> scoreAndCheck(java.nio.file.Path dir) throws Exception {
+        Tokenizer tokenizer = Tokenizers.load(dir);
+        try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), 512)) {
+            LogLikelihoodScorer scorer = new LogLikelihoodScorer(model, tokenizer, 2);   // the output layer two prefixes at a time
+            List<LogLikelihoodScorer.ScoredOption> scored = scorer.score(CONTEXT, OPTIONS);
+            assertEquals(OPTIONS.size(), scored.size());
+            for (int o = 0; o < OPTIONS.size(); o++) {
                 LogLikelihoodScorer.ScoredOption s = scored.get(o);
                 int[] whole = IntStream.concat(IntStream.of(s.context()), IntStream.of(s.continuation())).toArray();
-                // The ids scored are exactly the tokens of the joined text, BOS first.
-                assertArrayEquals(tokenizer.encode(context + options.get(o), true), whole, options.get(o));
+                // The ids scored are exactly the tokens of the joined text (BOS first where the tokenizer adds one).
+                assertArrayEquals(tokenizer.encode(CONTEXT + OPTIONS.get(o), true), whole, OPTIONS.get(o));
                 double expected = 0;
                 try (NDManager m = model.manager().newSubManager()) {
                     long[] ids = IntStream.of(whole).asLongStream().toArray();
@@ -53,11 +65,10 @@ class LogLikelihoodScorerTest {
                         expected += lp;
                     }
                 }
-                assertEquals(expected, s.logprob(), 1e-4, "option " + options.get(o));
+                assertEquals(expected, s.logprob(), 1e-4, "option " + OPTIONS.get(o));
                 assertTrue(s.logprob() < 0);
             }
-            assertTrue(scored.get(2).continuation().length > 5, "a long option spans several tokens");
-            assertTrue(scored.get(6).continuation().length > 2, "a prefix of another option spans several tokens");
+            return scored;
         }
     }
 }
