@@ -233,7 +233,7 @@ public class ConsultationService {
         RunningGeneration generation;
         if (remote != null) {
             // The server applies its own chat template to the messages; it refuses (400) what its context cannot hold.
-            List<Message> messages = QueryAssist.springAi(prompts.messages(history, question, pinned));
+            List<Message> messages = RemoteChatModel.messages(prompts.messages(history, question, pinned));
             listener.onArticles(id, pinned, unavailable);
             generation = remote.submit(messages, options, tokens);
         } else {

@@ -9,7 +9,6 @@ import com.lawyerllama.llama.chat.ChatFormat;
 import com.lawyerllama.llama.chat.ChatMessage;
 import com.lawyerllama.llama.remote.RemoteChatModel;
 import com.lawyerllama.retrieval.RetrievalProperties;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
@@ -17,10 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.ai.chat.messages.AssistantMessage;
-import org.springframework.ai.chat.messages.Message;
-import org.springframework.ai.chat.messages.SystemMessage;
-import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
@@ -139,7 +134,7 @@ public class QueryAssist {
         GenerationOptions options = engine.defaultGenerationOptions().withMaxNewTokens(maxTokens).withTemperature(0);
         RunningGeneration generation;
         if (remote != null) {
-            generation = remote.submit(springAi(messages), options, TokenListener.NONE);
+            generation = remote.submit(RemoteChatModel.messages(messages), options, TokenListener.NONE);
         } else {
             if (!engine.isLoaded()) {
                 throw new IllegalStateException("no model is loaded");
@@ -163,18 +158,5 @@ public class QueryAssist {
             return line;
         }
         return line.substring(0, line.offsetByCodePoints(0, room)).strip();
-    }
-
-    /** Chat messages as Spring AI's, for the remote model. */
-    static List<Message> springAi(List<ChatMessage> messages) {
-        List<Message> out = new ArrayList<>();
-        for (ChatMessage m : messages) {
-            out.add(switch (m.role()) {
-                case ChatMessage.SYSTEM -> new SystemMessage(m.content());
-                case ChatMessage.ASSISTANT -> new AssistantMessage(m.content());
-                default -> new UserMessage(m.content());
-            });
-        }
-        return out;
     }
 }

@@ -8,9 +8,6 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import org.springframework.ai.chat.messages.AssistantMessage;
-import org.springframework.ai.chat.messages.SystemMessage;
-import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.chat.metadata.Usage;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
@@ -55,7 +52,7 @@ public final class OpenAiTeacher implements Teacher {
 
     @Override
     public Reply chat(List<Teacher.Message> messages, double temperature, int maxTokens) {
-        List<org.springframework.ai.chat.messages.Message> prompt = messages.stream().map(OpenAiTeacher::toSpring).toList();
+        List<org.springframework.ai.chat.messages.Message> prompt = messages.stream().map(m -> RemoteChatModel.message(m.role(), m.content())).toList();
         OpenAiChatOptions options = OpenAiChatOptions.builder().model(model).temperature(temperature).maxTokens(maxTokens).build();
         ChatResponse response;
         try {
@@ -87,13 +84,6 @@ public final class OpenAiTeacher implements Teacher {
         return model + " at " + baseUrl;
     }
 
-    private static org.springframework.ai.chat.messages.Message toSpring(Teacher.Message m) {
-        return switch (m.role()) {
-            case "system" -> new SystemMessage(m.content());
-            case "assistant" -> new AssistantMessage(m.content());
-            default -> new UserMessage(m.content());
-        };
-    }
 
     /** The failure kind of an error from the SDK (wrapped or not). */
     static Failure classify(Throwable error) {

@@ -18,10 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
-import org.springframework.ai.chat.messages.SystemMessage;
-import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Service;
 
@@ -146,14 +143,7 @@ public class OpenAiChatService {
     }
 
     private Running plainChat(ChatCompletionRequest request, Consumer<String> deltas) {
-        List<Message> messages = new ArrayList<>();
-        for (ChatCompletionRequest.Message m : request.messages()) {
-            messages.add(switch (m.role()) {
-                case "system" -> new SystemMessage(m.content());
-                case "assistant" -> new AssistantMessage(m.content());
-                default -> new UserMessage(m.content());
-            });
-        }
+        List<Message> messages = request.messages().stream().map(m -> RemoteChatModel.message(m.role(), m.content())).toList();
         GenerationOptions options = engine.defaultGenerationOptions();
         if (request.maxTokens() != null) {
             options = options.withMaxNewTokens(request.maxTokens());

@@ -5,6 +5,7 @@ import com.lawyerllama.llama.GenerationOptions;
 import com.lawyerllama.llama.GenerationResult;
 import com.lawyerllama.llama.RunningGeneration;
 import com.lawyerllama.llama.TokenListener;
+import com.lawyerllama.llama.chat.ChatMessage;
 import com.lawyerllama.system.ApiException;
 import com.lawyerllama.system.ServiceUnavailableException;
 import com.openai.core.Timeout;
@@ -26,7 +27,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.SystemMessage;
+import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.chat.metadata.Usage;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
@@ -80,6 +84,20 @@ public class RemoteChatModel {
                         .build()))
                 .build();
         this.healthClient = HttpClient.newBuilder().connectTimeout(properties.healthTimeout()).build();
+    }
+
+    /** One chat turn as Spring AI's message: {@code system}, {@code assistant}, anything else a user turn. */
+    public static Message message(String role, String content) {
+        return switch (role) {
+            case ChatMessage.SYSTEM -> new SystemMessage(content);
+            case ChatMessage.ASSISTANT -> new AssistantMessage(content);
+            default -> new UserMessage(content);
+        };
+    }
+
+    /** The turns as Spring AI's messages ({@link #message}). */
+    public static List<Message> messages(List<ChatMessage> turns) {
+        return turns.stream().map(m -> message(m.role(), m.content())).toList();
     }
 
     public RemoteEndpoint endpoint() {
