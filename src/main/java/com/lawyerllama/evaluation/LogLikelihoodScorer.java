@@ -38,6 +38,8 @@ import java.util.Map;
  * and never on padding.
  */
 public final class LogLikelihoodScorer implements AutoCloseable {
+    /** Prefixes put through the output layer at a time by default (charge's 333 items: 54-61 s at 128, 72 s at 32). */
+    public static final int OUTPUT_BATCH = 128;
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final int outputBatch;
@@ -79,7 +81,7 @@ public final class LogLikelihoodScorer implements AutoCloseable {
         } catch (Exception e) {
             throw new EvaluationException("model " + dir + " cannot be loaded: " + e.getMessage(), e);
         }
-        return new LogLikelihoodScorer(model, tokenizer, 128, true);
+        return new LogLikelihoodScorer(model, tokenizer, OUTPUT_BATCH, true);
     }
 
     public LlamaModel model() {

@@ -321,14 +321,10 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Like {@link #decodeAll} but stops before the output layer: the final-normed hidden states of
-     * every new token, for callers that need the logits of only some positions ({@link #classify}
-     * them), as scoring does when options share prefixes or carry padding. The cache advances.
-     *
-     * @param tokenIds [B, T] int64 token ids, all rows at the same position
-     * @return [B*T, D], row b*T + i for token i of row b, in {@code tokenIds}' manager
+     * The new tokens through the layers, before the output layer: the final-normed hidden states of
+     * every new token ([B*T, D], row b*T + i for token i of row b). The cache advances.
      */
-    public NDArray decodeHidden(NDArray tokenIds, KvCache cache) {
+    private NDArray decodeHidden(NDArray tokenIds, KvCache cache) {
         int rows = (int) tokenIds.getShape().get(0);
         long t = tokenIds.getShape().get(1);
         int[] starts = cache.lengths(rows);
@@ -397,7 +393,7 @@ public final class LlamaModel implements AutoCloseable {
         return hidden;
     }
 
-    /** The output layer: logits [N, V] of hidden states [N, D] from {@link #decodeHidden}. */
+    /** The output layer: logits [N, V] of final-normed hidden states [N, D] ({@link #decodeTreeHidden}'s). */
     public NDArray classify(NDArray hidden) {
         return project(hidden, lmHead, lmHeadT, viewsCarryGradients());
     }

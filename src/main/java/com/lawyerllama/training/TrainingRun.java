@@ -369,7 +369,7 @@ public final class TrainingRun {
             report = TrainingPlan.JSON.readValue(Files.readString(file), ModelEvaluation.Report.class);
         } else {
             event("evaluation-started", Map.of("stage", stage.name(), "tasks", stage.evaluate().tasks()));
-            LogLikelihoodScorer scorer = new LogLikelihoodScorer(model, tokenizer, 128);
+            LogLikelihoodScorer scorer = new LogLikelihoodScorer(model, tokenizer, LogLikelihoodScorer.OUTPUT_BATCH);
             report = ModelEvaluation.run(scorer, checkpoint.toString(), dataRoot, stage.evaluate().options(), null,
                     (task, done, total) -> event("evaluation-progress",
                             Map.of("stage", stage.name(), "task", task, "done", done, "total", total)),
