@@ -368,8 +368,11 @@ public class RetrievalEvaluation {
         }
     }
 
+    /** The question cut to what a search accepts ({@code lawyer.retrieval.max-query-length}, in code points). */
     private String truncate(String question) {
-        return question.length() > 2000 ? question.substring(0, 2000) : question;
+        int max = properties.maxQueryLength();
+        return question.codePointCount(0, question.length()) > max
+                ? question.substring(0, question.offsetByCodePoints(0, max)) : question;
     }
 
     static String key(String law, int number, int suffix) {

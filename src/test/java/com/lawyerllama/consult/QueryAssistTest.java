@@ -43,7 +43,7 @@ import tools.jackson.databind.JsonNode;
 @TestPropertySource(properties = {"lawyer.consult.query-assist.mode=rewrite", "lawyer.model.max-concurrency=1",
         "lawyer.model.queue-capacity=2"})
 class QueryAssistTest {
-    static final String DEPOSIT = "我交了定金，商家违约了，能要求双倍返还吗？";
+    private static final String DEPOSIT = ConsultApiTest.DEPOSIT;
 
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
