@@ -586,10 +586,20 @@ public class ArticleIndex implements ArticleResolver {
 
     /** Articles of {@code index} in id order after {@code afterId} (null: from the start) that lack {@code model}'s vector. */
     public List<PendingArticle> withoutVectors(String index, String model, String afterId, int size) {
+        return page(index, withoutVectorOf(model), afterId, size);
+    }
+
+    /** Current articles behind the alias in id order after {@code afterId} (null: from the start). */
+    public List<Article> currentArticles(String afterId, int size) {
+        return page(alias(), Query.of(q -> q.term(t -> t.field("current").value(true))), afterId, size).stream()
+                .map(PendingArticle::article).toList();
+    }
+
+    private List<PendingArticle> page(String index, Query query, String afterId, int size) {
         try {
             @SuppressWarnings("unchecked")
             SearchResponse<Map> response = client.search(s -> {
-                s.index(index).query(withoutVectorOf(model)).size(size).sort(o -> o.field(f -> f.field("id").order(SortOrder.Asc)))
+                s.index(index).query(query).size(size).sort(o -> o.field(f -> f.field("id").order(SortOrder.Asc)))
                         .seqNoPrimaryTerm(true).source(src -> src.filter(f -> f.excludes(VECTOR)))
                         .trackTotalHits(t -> t.enabled(false));
                 if (afterId != null) {

@@ -31,7 +31,8 @@ import org.springframework.stereotype.Component;
  *       weight; it is matched against the article text (unigrams + bigrams), the 编/章/节 path and the law's
  *       title; laws named in the question are boosted; so are national laws over regulations and rules
  *       (category prior) and articles that other statutes cite often (popularity prior, counted from the
- *       corpus itself at import time);</li>
+ *       corpus itself at import time); the best candidates then lend part of their score to the articles of other
+ *       laws they cite ({@link CitedArticles});</li>
  *   <li>dense: the question (with the earlier user turns) encoded by the active retriever model, and the
  *       nearest article vectors (kNN in Elasticsearch, {@link DenseSearch});</li>
  *   <li>only current versions; each retriever has a relevance floor (BM25: hits far below the best, and
@@ -70,7 +71,8 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
     private volatile NamesSnapshot names;
 
     /** What the retriever knows of the index, re-read when its document count changes (after an import). */
-    private record NamesSnapshot(long documents, LawNames names, CitationParser parser, boolean bigramSearch, long checkedAt) {
+    private record NamesSnapshot(long documents, LawNames names, CitationParser parser, CitedArticles cited, boolean bigramSearch,
+                                 long checkedAt) {
     }
 
     public ElasticsearchArticleRetriever(ArticleIndex index, ArticleIndexStatus status, RetrievalProperties properties,
@@ -109,7 +111,8 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         List<ScoredArticle> lexical;
         try {
             lexical = answering == Mode.DENSE ? List.of()
-                    : RankFusion.aboveBm25Floor(bm25(query, known, explicit), properties.minBestScore(), properties.minScore());
+                    : known.cited().spread(RankFusion.aboveBm25Floor(bm25(query, known, explicit), properties.minBestScore(),
+                            properties.minScore()), properties.citationSpread(), properties.minScore());
         } catch (RuntimeException e) {
             if (denseHits != null) {
                 denseHits.cancel(false);
@@ -307,7 +310,8 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         }
         long documents = index.count();
         if (snapshot != null && snapshot.documents() == documents) {
-            snapshot = new NamesSnapshot(documents, snapshot.names(), snapshot.parser(), snapshot.bigramSearch(), System.nanoTime());
+            snapshot = new NamesSnapshot(documents, snapshot.names(), snapshot.parser(), snapshot.cited(), snapshot.bigramSearch(),
+                    System.nanoTime());
             names = snapshot;
             return snapshot;
         }
@@ -317,10 +321,34 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
             log.warn("The article index predates the {} analyzer: BM25 searches in one stage (slower) until `import --reindex`",
                     BIGRAMS_ONLY);
         }
-        snapshot = new NamesSnapshot(documents, lawNames, new CitationParser(lawNames), bigramSearch, System.nanoTime());
+        CitationParser parser = new CitationParser(lawNames);
+        CitedArticles cited = new CitedArticles(parser, index);
+        snapshot = new NamesSnapshot(documents, lawNames, parser, cited, bigramSearch, System.nanoTime());
         names = snapshot;
+        if (properties.citationSpread().weight() > 0 && properties.citationSpread().sources() > 0) {
+            learnInBackground(cited);
+        }
         return snapshot;
     }
+
+    /** Reads every citation link of the index on a background thread, so that searches need not look them up. */
+    private void learnInBackground(CitedArticles cited) {
+        Thread learner = new Thread(() -> {
+            long started = System.nanoTime();
+            try {
+                int learned = cited.learnAll(index::currentArticles, index::getAll, LEARNING_PAGE);
+                log.info("Citation spreading: read the index's links to {} cited articles in {} ms", learned,
+                        (System.nanoTime() - started) / 1_000_000);
+            } catch (RuntimeException e) {
+                log.warn("Citation spreading could not read the index's links ({}); searches look them up as they meet them",
+                        e.getMessage());
+            }
+        }, "cited-articles");
+        learner.setDaemon(true);
+        learner.start();
+    }
+
+    private static final int LEARNING_PAGE = 1000;
 
     /** The citation parser that knows the indexed laws. */
     public CitationParser citationParser() {

@@ -37,6 +37,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                       ({@link AllLawCollection}), whatever fusion weights, dense floor or gate (see docs/retrieval-areas.md)
  * @param dense          the dense retriever: its model and relevance floor
  * @param fusion         how BM25 and dense rankings are fused
+ * @param citationSpread how BM25's best candidates lend their score to the articles of other laws they cite
  */
 @ConfigurationProperties(prefix = "lawyer.retrieval")
 public record RetrievalProperties(
@@ -58,7 +59,15 @@ public record RetrievalProperties(
         @DefaultValue({"text^1.0", "path^0.4", "lawTitle^0.3"}) java.util.List<String> fields,
         @DefaultValue("bm25") Mode mode,
         @DefaultValue Dense dense,
-        @DefaultValue Fusion fusion) {
+        @DefaultValue Fusion fusion,
+        @DefaultValue CitationSpread citationSpread) {
+
+    /** These settings with other citation-spreading settings. */
+    public RetrievalProperties withCitationSpread(CitationSpread spread) {
+        return new RetrievalProperties(alias, analyzer, topK, maxK, minScore, minBestScore, maxQueryLength, bulkSize,
+                categoryPrior, popularityPrior, lawBoost, candidates, searchAnalyzer, rescoreWindow, longQueryTerms, fields,
+                mode, dense, fusion, spread);
+    }
 
     /** Which retrievers answer a question. */
     public enum Mode {
@@ -132,5 +141,23 @@ public record RetrievalProperties(
             @DefaultValue("1.0") double bm25Weight,
             @DefaultValue("1.0") double denseWeight,
             @DefaultValue("10") int rankConstant) {
+    }
+
+    /**
+     * Citation spreading ({@code lawyer.retrieval.citation-spread.*}, {@link CitedArticles}): each of BM25's
+     * {@code sources} best candidates (after the priors and the floor) gives {@code weight} × its score, shared
+     * equally, to the articles of other laws its text cites (a judicial interpretation's 刑法第二百六十四条, a
+     * regulation's 《民法典》第…条), which may enter the ranking that way. A question worded like the
+     * interpretation or the regulation then also finds the article they apply. Weight 0 turns it off. Chosen on
+     * both validation collections, never on dev (docs/retrieval-areas.md).
+     */
+    public record CitationSpread(
+            @DefaultValue("1.0") double weight,
+            @DefaultValue("20") int sources) {
+        public CitationSpread {
+            if (weight < 0 || sources < 0) {
+                throw new IllegalArgumentException("lawyer.retrieval.citation-spread: weight and sources must be ≥ 0");
+            }
+        }
     }
 }

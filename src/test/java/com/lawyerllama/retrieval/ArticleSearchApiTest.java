@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -86,6 +87,41 @@ class ArticleSearchApiTest {
         HttpResponse<String> response = search(THEFT_FACTS, 5);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(citations(response)).hasSize(5);
+    }
+
+    @Autowired
+    ArticleIndex index;
+
+    @Autowired
+    ArticleIndexStatus indexStatus;
+
+    @Autowired
+    RetrievalProperties properties;
+
+    @Autowired
+    com.lawyerllama.retrieval.dense.DenseSearch denseSearch;
+
+    @Test
+    void theArticlesThatMatchingInterpretationsCiteAreFound() {
+        // Lay questions about an offence match the judicial interpretations (amounts, 构成…罪) better than the
+        // 刑法 article they apply; those interpretations cite it, and citation spreading (on by default) brings it in.
+        var off = new ElasticsearchArticleRetriever(index, indexStatus,
+                properties.withCitationSpread(new RetrievalProperties.CitationSpread(0, 20)), denseSearch);
+        assertThat(properties.citationSpread().weight()).isPositive();
+        Map<String, String> offences = Map.of(
+                "盗窃他人手机价值三千元，构成盗窃罪吗？", "《刑法》第二百六十四条",
+                "诈骗了五千元会被判刑吗？", "《刑法》第二百六十六条");
+        offences.forEach((question, article) -> {
+            ArticleRetriever.Request request = new ArticleRetriever.Request(question, List.of(), 3);
+            List<String> spread = retriever.retrieve(request, RetrievalProperties.Mode.BM25).stream()
+                    .map(h -> h.article().citation()).toList();
+            List<String> plain = off.retrieve(request, RetrievalProperties.Mode.BM25).stream()
+                    .map(h -> h.article().citation()).toList();
+            assertThat(spread).as("with spreading: " + question).contains(article);
+            assertThat(plain).as("without: " + question).doesNotContain(article);
+        });
+        // Through the API as well.
+        assertThat(citations(search("诈骗了五千元会被判刑吗？", 3))).first().isEqualTo("《刑法》第二百六十六条");
     }
 
     private static int countOf(String text, String part) {
