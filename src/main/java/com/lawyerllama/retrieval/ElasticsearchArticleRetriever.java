@@ -204,11 +204,12 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
      */
     Query reducedQuery(String text, String earlier, Set<String> laws) {
         int keep = properties.longQueryTerms();
-        if (keep <= 0 || text.codePointCount(0, text.length()) <= keep) {
+        int from = properties.longQueryThreshold();
+        if (keep <= 0 || text.codePointCount(0, text.length()) <= from) {
             return null;
         }
         ArticleIndex.TermStatistics stats = index.termStatistics(text, BIGRAMS_ONLY);
-        if (stats.terms().size() <= keep) {
+        if (stats.terms().size() <= from) {
             return null;
         }
         double n = Math.max(1, stats.documents());

@@ -38,6 +38,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param dense          the dense retriever: its model and relevance floor
  * @param fusion         how BM25 and dense rankings are fused
  * @param citationSpread how BM25's best candidates lend their score to the articles of other laws they cite
+ * @param longQueryFrom  the number of distinct bigrams above which a question is searched by (at most)
+ *                       {@code longQueryTerms} of them, deduplicated; unset: {@code longQueryTerms}
  */
 @ConfigurationProperties(prefix = "lawyer.retrieval")
 public record RetrievalProperties(
@@ -60,13 +62,26 @@ public record RetrievalProperties(
         @DefaultValue("bm25") Mode mode,
         @DefaultValue Dense dense,
         @DefaultValue Fusion fusion,
-        @DefaultValue CitationSpread citationSpread) {
+        @DefaultValue CitationSpread citationSpread,
+        Integer longQueryFrom) {
+
+    /** Distinct bigrams above which a question is searched by its most informative ones. */
+    public int longQueryThreshold() {
+        return longQueryFrom != null ? longQueryFrom : longQueryTerms;
+    }
+
+    /** These settings with another {@code longQueryFrom}. */
+    public RetrievalProperties withLongQueryFrom(Integer from) {
+        return new RetrievalProperties(alias, analyzer, topK, maxK, minScore, minBestScore, maxQueryLength, bulkSize,
+                categoryPrior, popularityPrior, lawBoost, candidates, searchAnalyzer, rescoreWindow, longQueryTerms, fields,
+                mode, dense, fusion, citationSpread, from);
+    }
 
     /** These settings with other citation-spreading settings. */
     public RetrievalProperties withCitationSpread(CitationSpread spread) {
         return new RetrievalProperties(alias, analyzer, topK, maxK, minScore, minBestScore, maxQueryLength, bulkSize,
                 categoryPrior, popularityPrior, lawBoost, candidates, searchAnalyzer, rescoreWindow, longQueryTerms, fields,
-                mode, dense, fusion, spread);
+                mode, dense, fusion, spread, longQueryFrom);
     }
 
     /** Which retrievers answer a question. */

@@ -81,7 +81,17 @@ class ArticleSearchApiTest {
         assertThat(clauses).anyMatch(c -> c.term().field().equals("text") && c.term().value().stringValue().equals("盗窃")
                 && c.term().boost() == 5.0f);
         // A short question is searched in full, as before.
-        assertThat(retriever.reducedQuery(QueryText.clean("我交了定金，商家违约了，能要求双倍返还吗？"), "", java.util.Set.of())).isNull();
+        String deposit = QueryText.clean("我交了定金，商家违约了，能要求双倍返还吗？");
+        assertThat(retriever.reducedQuery(deposit, "", java.util.Set.of())).isNull();
+        // …unless lawyer.retrieval.long-query-from is lower than its distinct bigrams: then all of them, once each.
+        var from10 = new ElasticsearchArticleRetriever(index, indexStatus, properties.withLongQueryFrom(10), denseSearch);
+        var depositClauses = from10.reducedQuery(deposit, "", java.util.Set.of()).bool().must().get(0).bool().should();
+        long distinct = depositClauses.stream().filter(c -> c.term().field().equals("text")).map(c -> c.term().value().stringValue())
+                .distinct().count();
+        assertThat(distinct).isBetween(11L, 160L);
+        assertThat(depositClauses).hasSize(3 * (int) distinct);
+        assertThat(new ElasticsearchArticleRetriever(index, indexStatus, properties.withLongQueryFrom(100), denseSearch)
+                .reducedQuery(deposit, "", java.util.Set.of())).isNull();
 
         // Searched end to end (BM25 still ranks criminal procedure first for such facts: docs/retrieval-areas.md).
         HttpResponse<String> response = search(THEFT_FACTS, 5);
