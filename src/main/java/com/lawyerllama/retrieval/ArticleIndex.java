@@ -507,15 +507,16 @@ public class ArticleIndex implements ArticleResolver {
 
     /** Scored hits of a query, best first. */
     public List<ScoredArticle> search(Query query, int size) {
-        return search(query, null, 0, size);
+        return search(query, null, 0, size, 0.0);
     }
 
     /**
      * Scored hits of {@code rescore} among the best {@code window} hits of {@code candidates},
-     * best first: a cheap query finds the candidates, the full one scores only those
-     * ({@code rescore} null: the candidates' own scores).
+     * best first: a cheap query finds the candidates, the full one scores only those, and the final
+     * score is {@code candidatesWeight} × the cheap query's plus the full one's ({@code rescore} null:
+     * the candidates' own scores).
      */
-    public List<ScoredArticle> search(Query candidates, Query rescore, int window, int size) {
+    public List<ScoredArticle> search(Query candidates, Query rescore, int window, int size, double candidatesWeight) {
         try {
             @SuppressWarnings("unchecked")
             SearchResponse<Map> response = client.search(s -> {
@@ -523,7 +524,7 @@ public class ArticleIndex implements ArticleResolver {
                         .source(src -> src.filter(f -> f.excludes(VECTOR)))
                         .trackTotalHits(t -> t.enabled(false));
                 if (rescore != null) {
-                    s.rescore(r -> r.windowSize(window).query(q -> q.query(rescore).queryWeight(0.0).rescoreQueryWeight(1.0)));
+                    s.rescore(r -> r.windowSize(window).query(q -> q.query(rescore).queryWeight(candidatesWeight).rescoreQueryWeight(1.0)));
                 }
                 return s;
             }, Map.class);

@@ -183,7 +183,8 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
             hits = index.search(reduced, size);
         } else if (properties.rescoreWindow() > 0 && known.bigramSearch()) {
             hits = index.search(lexicalQuery(text, earlier, laws, BIGRAMS_ONLY), full,
-                    Math.max(size, properties.rescoreWindow()), size);
+                    Math.max(size, properties.rescoreWindow()), size,
+                    text.codePointCount(0, text.length()) > properties.bigramWeightFrom() ? properties.bigramWeight() : 0.0);
         }
         if (hits.isEmpty()) {   // one stage (or a question with no bigram in the corpus)
             hits = index.search(full, size);

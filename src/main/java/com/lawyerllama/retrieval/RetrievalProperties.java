@@ -40,6 +40,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param citationSpread how BM25's best candidates lend their score to the articles of other laws they cite
  * @param longQueryFrom  the number of distinct bigrams above which a question is searched by (at most)
  *                       {@code longQueryTerms} of them, deduplicated; unset: {@code longQueryTerms}
+ * @param bigramWeight   in two-stage BM25, the weight of the first stage's bigram score added to the second stage's
+ *                       (unigrams and bigrams): above 0 the bigrams count more than the single characters; 0: the
+ *                       second stage's score alone
+ * @param bigramWeightFrom {@code bigramWeight} applies to questions longer than this many characters (after
+ *                       cleaning); shorter ones are scored by the second stage alone
  */
 @ConfigurationProperties(prefix = "lawyer.retrieval")
 public record RetrievalProperties(
@@ -63,7 +68,9 @@ public record RetrievalProperties(
         @DefaultValue Dense dense,
         @DefaultValue Fusion fusion,
         @DefaultValue CitationSpread citationSpread,
-        Integer longQueryFrom) {
+        Integer longQueryFrom,
+        @DefaultValue("3.0") double bigramWeight,
+        @DefaultValue("40") int bigramWeightFrom) {
 
     /** Distinct bigrams above which a question is searched by its most informative ones. */
     public int longQueryThreshold() {
@@ -74,14 +81,21 @@ public record RetrievalProperties(
     public RetrievalProperties withLongQueryFrom(Integer from) {
         return new RetrievalProperties(alias, analyzer, topK, maxK, minScore, minBestScore, maxQueryLength, bulkSize,
                 categoryPrior, popularityPrior, lawBoost, candidates, searchAnalyzer, rescoreWindow, longQueryTerms, fields,
-                mode, dense, fusion, citationSpread, from);
+                mode, dense, fusion, citationSpread, from, bigramWeight, bigramWeightFrom);
+    }
+
+    /** These settings with another {@code bigramWeight}. */
+    public RetrievalProperties withBigramWeight(double weight) {
+        return new RetrievalProperties(alias, analyzer, topK, maxK, minScore, minBestScore, maxQueryLength, bulkSize,
+                categoryPrior, popularityPrior, lawBoost, candidates, searchAnalyzer, rescoreWindow, longQueryTerms, fields,
+                mode, dense, fusion, citationSpread, longQueryFrom, weight, bigramWeightFrom);
     }
 
     /** These settings with other citation-spreading settings. */
     public RetrievalProperties withCitationSpread(CitationSpread spread) {
         return new RetrievalProperties(alias, analyzer, topK, maxK, minScore, minBestScore, maxQueryLength, bulkSize,
                 categoryPrior, popularityPrior, lawBoost, candidates, searchAnalyzer, rescoreWindow, longQueryTerms, fields,
-                mode, dense, fusion, spread, longQueryFrom);
+                mode, dense, fusion, spread, longQueryFrom, bigramWeight, bigramWeightFrom);
     }
 
     /** Which retrievers answer a question. */

@@ -134,6 +134,33 @@ class ArticleSearchApiTest {
         assertThat(citations(search("诈骗了五千元会被判刑吗？", 3))).first().isEqualTo("《刑法》第二百六十六条");
     }
 
+    @Test
+    void longerQuestionsWeighBigramsAboveSingleCharacters() {
+        // Two-stage BM25 with lawyer.retrieval.bigram-weight: the final score is the weight × the bigram stage's
+        // score plus the full stage's, as Elasticsearch's rescore combines them.
+        String text = QueryText.clean("场景:某公司拖欠员工三个月工资，员工能否解除劳动合同并要求经济补偿？");
+        var bigrams = retriever.lexicalQuery(text, "", java.util.Set.of(), ElasticsearchArticleRetriever.BIGRAMS_ONLY);
+        var full = retriever.lexicalQuery(text, "", java.util.Set.of(), properties.searchAnalyzer());
+        List<ScoredArticle> weighted = index.search(bigrams, full, 200, 5, 3.0);
+        Map<String, Double> bigramScores = new java.util.HashMap<>();
+        index.search(bigrams, null, 0, 200, 0.0).forEach(s -> bigramScores.put(s.article().id(), s.score()));
+        Map<String, Double> fullScores = new java.util.HashMap<>();
+        index.search(bigrams, full, 200, 200, 0.0).forEach(s -> fullScores.put(s.article().id(), s.score()));
+        assertThat(weighted).isNotEmpty();
+        for (ScoredArticle s : weighted) {
+            assertThat(s.score()).isCloseTo(3.0 * bigramScores.get(s.article().id()) + fullScores.get(s.article().id()),
+                    org.assertj.core.api.Assertions.within(1e-3 * s.score()));
+        }
+        // The default weighs them for questions over 40 characters only: a short one ranks as with weight 0.
+        assertThat(properties.bigramWeight()).isPositive();
+        assertThat(properties.bigramWeightFrom()).isEqualTo(40);
+        var unweighted = new ElasticsearchArticleRetriever(index, indexStatus,
+                properties.withBigramWeight(0.0), denseSearch);
+        ArticleRetriever.Request shortQuestion = new ArticleRetriever.Request("我交了定金，商家违约了，能要求双倍返还吗？", List.of(), 5);
+        assertThat(retriever.retrieve(shortQuestion, RetrievalProperties.Mode.BM25))
+                .isEqualTo(unweighted.retrieve(shortQuestion, RetrievalProperties.Mode.BM25));
+    }
+
     private static int countOf(String text, String part) {
         int n = 0;
         for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {

@@ -21,7 +21,7 @@ class ActiveRetrieverModelTest {
         return new RetrievalProperties("articles", "cjk_bigram", 3, 20, 0.25, 5.0, 2000, 500, true, false, 8.0f, 50, "", 200, 0,
                 List.of("text^1.0"), RetrievalProperties.Mode.FUSED, new RetrievalProperties.Dense(path, 0.5, 200, 256, null, RetrievalProperties.VectorIndex.AUTO),
                 new RetrievalProperties.Fusion(1, 1, 60),
-                new RetrievalProperties.CitationSpread(1.0, 20), null);
+                new RetrievalProperties.CitationSpread(1.0, 20), null, 0.0, 0);
     }
 
     private static Path saveRandomModel(Path dir, long seed) throws Exception {

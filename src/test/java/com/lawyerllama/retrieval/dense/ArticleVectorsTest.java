@@ -70,7 +70,7 @@ class ArticleVectorsTest {
                 3, 20, 0.25, 5.0, 2000, 500, true, false, 8.0f, 50, "", 200, 0,
                 List.of("text^1.0", "path^0.4", "lawTitle^0.3"), RetrievalProperties.Mode.FUSED,
                 new RetrievalProperties.Dense("", 0.5, 100, 50, null, RetrievalProperties.VectorIndex.AUTO), new RetrievalProperties.Fusion(1, 1, 60),
-                new RetrievalProperties.CitationSpread(1.0, 20), null);
+                new RetrievalProperties.CitationSpread(1.0, 20), null, 0.0, 0);
         index = new ArticleIndex(client, properties);
         importer = new CorpusImporter(index, properties);
         embedder = new ArticleEmbedder(index, properties);
