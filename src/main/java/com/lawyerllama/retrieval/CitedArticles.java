@@ -100,12 +100,14 @@ final class CitedArticles {
      * cited articles, fetched by id ({@code byIds}) in batches. Returns the number of distinct cited articles.
      */
     int learnAll(Pages pages, java.util.function.Function<List<String>, List<Article>> byIds, int pageSize) {
-        Map<String, String> currentIds = new java.util.HashMap<>();   // law|number|suffix → id of the current article
+        Map<String, Version> current = new java.util.HashMap<>();   // law|number|suffix → the current article's id
         Map<String, Citation> wanted = new LinkedHashMap<>();
         String after = null;
         for (List<Article> page = pages.after(null, pageSize); !page.isEmpty(); page = pages.after(after, pageSize)) {
             for (Article a : page) {
-                currentIds.putIfAbsent(key(a.law(), a.number(), a.suffix()), a.id());
+                // As the index's own lookup does: of two current versions, the newer.
+                current.merge(key(a.law(), a.number(), a.suffix()), new Version(a.id(), a.version()),
+                        (old, added) -> added.version().compareTo(old.version()) > 0 ? added : old);
                 for (Citation c : citationsOf(a)) {
                     wanted.putIfAbsent(c.canonical(), c);
                 }
@@ -114,11 +116,11 @@ final class CitedArticles {
         }
         Map<String, String> idOf = new LinkedHashMap<>();   // canonical citation → id
         for (Citation c : wanted.values()) {
-            String id = currentIds.get(key(c.law(), c.number(), c.suffix()));
-            if (id == null) {
+            Version target = current.get(key(c.law(), c.number(), c.suffix()));
+            if (target == null) {
                 remember(articleOf, c.canonical(), Optional.empty());
             } else {
-                idOf.put(c.canonical(), id);
+                idOf.put(c.canonical(), target.id());
             }
         }
         List<String> canonical = new ArrayList<>(idOf.keySet());
@@ -136,6 +138,9 @@ final class CitedArticles {
             }
         }
         return learned;
+    }
+
+    private record Version(String id, String version) {
     }
 
     private static String key(String law, int number, int suffix) {

@@ -142,4 +142,22 @@ class CitedArticlesTest {
         assertThat(spread).isEqualTo(new CitedArticles(new CitationParser(LawNames.of(CORPUS)), new CountingResolver())
                 .spread(ranked, spread(0.5, 20), 0.0));
     }
+
+    @Test
+    void ofTwoCurrentVersionsTheNewerIsCitedEitherWay() {
+        Article older = Article.of("刑法", "中华人民共和国刑法", "刑法", "2020", true, List.of(), 264, 0, THEFT.text(), "", 0);
+        List<Article> corpus = new ArrayList<>(CORPUS);
+        corpus.add(older);
+        ArticleCatalog catalog = ArticleCatalog.of(corpus);
+        CitationParser parser = new CitationParser(LawNames.of(corpus));
+        List<ScoredArticle> ranked = List.of(new ScoredArticle(INTERPRETATION, 10));
+
+        List<ScoredArticle> lazy = new CitedArticles(parser, catalog).spread(ranked, spread(1.0, 20), 0.0);
+        CitedArticles learned = new CitedArticles(parser, catalog);
+        List<Article> current = corpus.stream().filter(Article::current).sorted(java.util.Comparator.comparing(Article::id)).toList();
+        learned.learnAll((after, size) -> current.stream().filter(a -> after == null || a.id().compareTo(after) > 0).limit(size).toList(),
+                ids -> ids.stream().map(id -> catalog.byId(id).orElseThrow()).toList(), 100);
+        assertThat(lazy).extracting(s -> s.article().id()).contains(THEFT.id()).doesNotContain(older.id());
+        assertThat(learned.spread(ranked, spread(1.0, 20), 0.0)).isEqualTo(lazy);
+    }
 }
