@@ -19,7 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Whether Elasticsearch can serve requests right now, refreshed in the background (requests
- * never wait on a probe): every 5 s while it is up, every second while it is down, and at once
+ * never wait on a probe, except one that comes before the first): every 5 s while it is up, every second while it is down, and at once
  * when the managed node dies or serves again. Code that needs the cluster calls
  * {@link #requireAvailable()}, which turns an outage into a 503 with Retry-After; the service
  * recovers on its own when the cluster comes back.
@@ -57,9 +57,13 @@ public class ElasticsearchStatus {
         return last.up();
     }
 
-    /** @throws ServiceUnavailableException when the cluster is not reachable or red */
+    /**
+     * @throws ServiceUnavailableException when the cluster is not reachable or red. A request that comes
+     *         before the first background probe (an external cluster, just after start) probes once itself
+     *         rather than failing with "not checked yet".
+     */
     public void requireAvailable() {
-        Snapshot s = last;
+        Snapshot s = lastRefresh == 0 ? refresh() : last;
         if (!s.up()) {
             throw new ServiceUnavailableException("Elasticsearch is unavailable: " + s.reason(), RETRY_AFTER_SECONDS);
         }
