@@ -57,6 +57,18 @@ public final class CitationParser {
     }
 
     /**
+     * The citations in an article's text of articles of other laws (an interpretation's 刑法第二百六十四条; its
+     * own 本解释第二条 left out), in order; none for a text the parser cannot read.
+     */
+    public List<Citation> citationsOfOtherLaws(Article article) {
+        try {
+            return parse(article.text()).stream().filter(c -> !c.law().equals(article.law())).toList();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    /**
      * Something written as a citation of an article of a named law whose number cannot be read
      * (第一千零七十九二条, 第零条): reported, never silently skipped, by {@link #parseWithMalformed}.
      */

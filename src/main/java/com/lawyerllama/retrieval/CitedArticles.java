@@ -97,54 +97,25 @@ final class CitedArticles {
 
     /**
      * Learns every link of the corpus at once: each current article's citations of other laws, then the
-     * cited articles, fetched by id ({@code byIds}) in batches. Returns the number of distinct cited articles.
+     * cited articles, looked up as a search looks them up ({@link #lookUp}), {@code pageSize} at a time.
+     * Returns the number of distinct cited articles that are current.
      */
-    int learnAll(Pages pages, java.util.function.Function<List<String>, List<Article>> byIds, int pageSize) {
-        Map<String, Version> current = new java.util.HashMap<>();   // law|number|suffix → the current article's id
+    int learnAll(Pages pages, int pageSize) {
         Map<String, Citation> wanted = new LinkedHashMap<>();
         String after = null;
         for (List<Article> page = pages.after(null, pageSize); !page.isEmpty(); page = pages.after(after, pageSize)) {
             for (Article a : page) {
-                // As the index's own lookup does: of two current versions, the newer.
-                current.merge(key(a.law(), a.number(), a.suffix()), new Version(a.id(), a.version()),
-                        (old, added) -> added.version().compareTo(old.version()) > 0 ? added : old);
                 for (Citation c : citationsOf(a)) {
                     wanted.putIfAbsent(c.canonical(), c);
                 }
             }
             after = page.get(page.size() - 1).id();
         }
-        Map<String, String> idOf = new LinkedHashMap<>();   // canonical citation → id
-        for (Citation c : wanted.values()) {
-            Version target = current.get(key(c.law(), c.number(), c.suffix()));
-            if (target == null) {
-                remember(articleOf, c.canonical(), Optional.empty());
-            } else {
-                idOf.put(c.canonical(), target.id());
-            }
+        List<Citation> all = List.copyOf(wanted.values());
+        for (int from = 0; from < all.size(); from += pageSize) {
+            lookUp(List.of(all.subList(from, Math.min(all.size(), from + pageSize))));
         }
-        List<String> canonical = new ArrayList<>(idOf.keySet());
-        int learned = 0;
-        for (int from = 0; from < canonical.size(); from += pageSize) {
-            List<String> slice = canonical.subList(from, Math.min(canonical.size(), from + pageSize));
-            Map<String, Article> byId = new java.util.HashMap<>();
-            for (Article a : byIds.apply(slice.stream().map(idOf::get).toList())) {
-                byId.put(a.id(), a);
-            }
-            for (String c : slice) {
-                Optional<Article> article = Optional.ofNullable(byId.get(idOf.get(c))).filter(Article::current);
-                remember(articleOf, c, article);
-                learned += article.isPresent() ? 1 : 0;
-            }
-        }
-        return learned;
-    }
-
-    private record Version(String id, String version) {
-    }
-
-    private static String key(String law, int number, int suffix) {
-        return law + '|' + number + '|' + suffix;
+        return (int) all.stream().filter(c -> articleOf.getOrDefault(c.canonical(), Optional.empty()).isPresent()).count();
     }
 
     /** The article's citations of other laws' articles, distinct (remembered). */
@@ -154,14 +125,8 @@ final class CitedArticles {
             return known;
         }
         Map<String, Citation> distinct = new LinkedHashMap<>();
-        try {
-            for (Citation c : parser.parse(source.text())) {
-                if (!c.law().equals(source.law())) {
-                    distinct.putIfAbsent(c.canonical(), c);
-                }
-            }
-        } catch (RuntimeException e) {
-            distinct.clear();   // a text the parser cannot read lends nothing
+        for (Citation c : parser.citationsOfOtherLaws(source)) {
+            distinct.putIfAbsent(c.canonical(), c);
         }
         List<Citation> citations = List.copyOf(distinct.values());
         remember(citationsOf, source.id(), citations);

@@ -117,16 +117,7 @@ public class CorpusImporter {
             if (!article.current()) {
                 continue;
             }
-            List<Citation> citations;
-            try {
-                citations = parser.parse(article.text());
-            } catch (RuntimeException e) {
-                continue;
-            }
-            for (Citation citation : citations) {
-                if (citation.law().equals(article.law())) {
-                    continue;
-                }
+            for (Citation citation : parser.citationsOfOtherLaws(article)) {
                 catalog.resolve(citation).ifPresent(target -> counts.merge(target.id(), 1, Integer::sum));
             }
         }

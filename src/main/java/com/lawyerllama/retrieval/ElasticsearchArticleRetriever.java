@@ -338,7 +338,7 @@ public class ElasticsearchArticleRetriever implements ArticleRetriever {
         Thread learner = new Thread(() -> {
             long started = System.nanoTime();
             try {
-                int learned = cited.learnAll(index::currentArticles, index::getAll, LEARNING_PAGE);
+                int learned = cited.learnAll(index::currentArticles, LEARNING_PAGE);
                 log.info("Citation spreading: read the index's links to {} cited articles in {} ms", learned,
                         (System.nanoTime() - started) / 1_000_000);
             } catch (RuntimeException e) {

@@ -126,14 +126,13 @@ class CitedArticlesTest {
                 .sorted(java.util.Comparator.comparing(Article::id)).toList();
         CitedArticles.Pages pages = (after, size) -> current.stream().filter(a -> after == null || a.id().compareTo(after) > 0)
                 .limit(size).toList();
-        List<List<String>> fetched = new ArrayList<>();
-        int learned = cited.learnAll(pages, ids -> {
-            fetched.add(ids);
-            return ids.stream().map(id -> resolver.catalog.byId(id).orElseThrow()).toList();
-        }, 2);
-        // 刑法 264 and 266 are cited and current; 担保法 89 is cited but not current. Pages of two: three reads of ids.
+        int learned = cited.learnAll(pages, 2);
+        // 刑法 264 and 266 are cited and current; 担保法 89 is cited but not current. Batches of two: two lookups.
         assertThat(learned).isEqualTo(2);
-        assertThat(fetched).flatExtracting(l -> l).containsExactlyInAnyOrder(THEFT.id(), FRAUD.id());
+        assertThat(resolver.batches).flatExtracting(l -> l).extracting(Citation::canonical)
+                .containsExactlyInAnyOrder("《刑法》第二百六十四条", "《担保法》第八十九条", "《刑法》第二百六十六条");
+        assertThat(resolver.batches).hasSize(2);
+        resolver.batches.clear();
 
         List<ScoredArticle> ranked = List.of(new ScoredArticle(BOTH, 8), new ScoredArticle(INTERPRETATION, 6),
                 new ScoredArticle(FRAUD, 3));
@@ -156,7 +155,7 @@ class CitedArticlesTest {
         CitedArticles learned = new CitedArticles(parser, catalog);
         List<Article> current = corpus.stream().filter(Article::current).sorted(java.util.Comparator.comparing(Article::id)).toList();
         learned.learnAll((after, size) -> current.stream().filter(a -> after == null || a.id().compareTo(after) > 0).limit(size).toList(),
-                ids -> ids.stream().map(id -> catalog.byId(id).orElseThrow()).toList(), 100);
+                100);
         assertThat(lazy).extracting(s -> s.article().id()).contains(THEFT.id()).doesNotContain(older.id());
         assertThat(learned.spread(ranked, spread(1.0, 20), 0.0)).isEqualTo(lazy);
     }
